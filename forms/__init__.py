@@ -1,0 +1,1 @@
+"""WTForms classes for pages outside the generated admin forms: login, workflow dialogs, the public form."""

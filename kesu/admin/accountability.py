@@ -1,0 +1,39 @@
+"""Admin view of accountability records (责任追究)."""
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from wtforms import ValidationError
+
+from kesu.admin.base import KesuModelView
+from kesu.admin.cases import AJAX_CASE, AJAX_USER
+from kesu.admin.filters_related import ForeignKeyEqual
+from kesu.admin.formatters import link_to, money_column
+from kesu.choices import ACCOUNTABILITY_CAUSE, ACCOUNTABILITY_MEASURE, ACCOUNTABILITY_STATUS
+from kesu.labels import LABELS
+from kesu.models import Accountability, Department
+
+
+class AccountabilityView(KesuModelView):
+    column_labels = LABELS
+    column_list = ("case", "person", "department", "cause", "measure", "status", "decided_at", "created_at")
+    column_select_related_list = ("case", "person", "department")
+    column_sortable_list = ("status", "cause", "measure", "decided_at", "created_at")
+    column_searchable_list = ("facts", "improvement", "case.case_no")
+    choice_columns = {"status": ACCOUNTABILITY_STATUS, "cause": ACCOUNTABILITY_CAUSE,
+                      "measure": ACCOUNTABILITY_MEASURE}
+    column_filters = ("status", "cause", "measure", "decided_at", "created_at",
+                      ForeignKeyEqual(Accountability.department_id, _l("责任部门"), Department))
+    column_formatters = {"case": link_to("case", "case_no", "case"), "fine_amount": money_column}
+    column_details_list = ("case", "status", "person", "department", "cause", "facts", "measure", "fine_amount",
+                           "improvement", "decided_by", "decided_at", "appeal_reason", "appeal_decision",
+                           "executed_at", "created_at")
+    form_columns = ("case", "person", "department", "cause", "facts", "measure", "fine_amount", "improvement")
+    form_ajax_refs = {"case": AJAX_CASE, "person": AJAX_USER}
+
+    def on_model_change(self, form, model: Accountability, is_created: bool) -> None:
+        if model.person is None and model.department is None:
+            raise ValidationError(_("请至少填写责任人或责任部门之一。"))
+        if model.measure == "fine" and not model.fine_amount:
+            raise ValidationError(_("经济处罚须填写罚款金额。"))
+        super().on_model_change(form, model, is_created)

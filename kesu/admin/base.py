@@ -1,0 +1,212 @@
+"""The one base view: login, role access, row-level scope, edit conflicts, Chinese display.
+
+Every admin view derives from :class:`KesuModelView` and only declares columns, labels and filters.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import expose
+from flask_admin.contrib.sqla import ModelView
+from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
+from flask_admin.form import rules
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm.exc import StaleDataError
+from wtforms.validators import ValidationError
+
+from kesu.admin.filters import KesuFilterConverter
+from kesu.admin.formatters import DETAIL_TYPE_FORMATTERS, TYPE_FORMATTERS
+from kesu.admin.forms import KesuBaseForm, KesuModelConverter, VersionField
+from kesu.audit import last_editor, record_event
+from kesu.choices import Choices
+from kesu.extensions import db
+from kesu.permissions import can, row_condition, scope_query, sees_personal_info
+
+WRITE_VIEWS = {
+    "create_view": "create",
+    "edit_view": "edit",
+    "delete_view": "delete",
+    "action_view": "edit",
+    "ajax_update": "edit",
+}
+
+
+class EditConflict(Exception):
+    """Someone else saved the record after this user opened it."""
+
+
+class ScopedAjaxLoader(QueryAjaxModelLoader):
+    """Foreign-key search boxes offer only the rows the user may see."""
+
+    def get_query(self):
+        return scope_query(super().get_query(), self.model, current_user)
+
+    def get_one(self, pk):
+        condition = row_condition(self.model, current_user)
+        record = super().get_one(pk)
+        if record is None or condition is None:
+            return record
+        allowed = db.session.scalar(select(self.model.id).where(self.model.id == record.id, condition))
+        return record if allowed is not None else None
+
+
+class CarriedField(rules.BaseRule):
+    """A hidden field rendered with the other hidden fields; listed so Flask-Admin's rules keep it."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+
+    @property
+    def visible_fields(self) -> list[str]:
+        return [self.name]
+
+    def __call__(self, form, form_opts=None, field_args=None) -> str:
+        return ""
+
+
+class KesuModelView(ModelView):
+    page_size = 50
+    can_set_page_size = False
+    can_view_details = True
+    can_export = False
+    column_display_pk = False
+    column_default_sort = ("id", True)
+    form_base_class = KesuBaseForm
+    model_form_converter = KesuModelConverter
+    filter_converter = KesuFilterConverter()
+    column_type_formatters = TYPE_FORMATTERS
+    column_type_formatters_detail = DETAIL_TYPE_FORMATTERS
+    form_excluded_columns = ("created_at", "updated_at", "version")
+
+    #: ``{column: Choices}``: stored keys shown by label, offered as a select, filtered by label.
+    choice_columns: dict[str, Choices] = {}
+    #: Columns holding personal data; opening them unmasked is an audit event.
+    personal_info_columns: tuple[str, ...] = ()
+
+    def __init__(self, model: type, **kwargs: Any) -> None:
+        choices = {name: c.pairs() for name, c in self.choice_columns.items()}
+        self.column_choices = {**choices, **(self.column_choices or {})}
+        self.form_choices = {**choices, **(self.form_choices or {})}
+        if self.column_select_related_list:
+            self.column_select_related_list = [getattr(model, name) if isinstance(name, str) else name
+                                               for name in self.column_select_related_list]
+        if self.form_rules and model.__mapper__.version_id_col is not None:
+            self.form_rules = (*self.form_rules, CarriedField("version"))
+        super().__init__(model, db, **kwargs)
+
+    # --- access ---------------------------------------------------------------------------------
+    def _can(self, operation: str) -> bool:
+        return can(current_user, operation, self.model)
+
+    @property
+    def can_create(self) -> bool:  # type: ignore[override]
+        return self._can("create")
+
+    @property
+    def can_edit(self) -> bool:  # type: ignore[override]
+        return self._can("edit")
+
+    @property
+    def can_delete(self) -> bool:  # type: ignore[override]
+        return self._can("delete")
+
+    def is_accessible(self) -> bool:
+        return self._can("read")
+
+    def inaccessible_callback(self, name: str, **kwargs: Any):
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path))
+        abort(403)
+
+    def _handle_view(self, name: str, **kwargs: Any):
+        refused = super()._handle_view(name, **kwargs)
+        if refused is not None:
+            return refused
+        operation = WRITE_VIEWS.get(name)
+        if operation and not self._can(operation):
+            abort(403)
+        return None
+
+    # --- row scope --------------------------------------------------------------------------------
+    def get_query(self):
+        return scope_query(super().get_query(), self.model, current_user)
+
+    def get_count_query(self):
+        query = db.session.query(func.count()).select_from(self.model)
+        return scope_query(query, self.model, current_user)
+
+    def get_one(self, id: Any):
+        try:
+            key = int(id)
+        except (TypeError, ValueError):
+            abort(404)
+        record = self.get_query().filter(self.model.id == key).one_or_none()
+        if record is None:
+            abort(404)
+        return record
+
+    def _create_ajax_loader(self, name: str, options: dict[str, Any]):
+        attr = getattr(self.model, name)
+        remote_model = attr.property.mapper.class_
+        return ScopedAjaxLoader(name, self.session, remote_model, **options)
+
+    def _check_scope(self, record: Any) -> None:
+        """After populating a record, the user must still be allowed to see it (no moving it away)."""
+        condition = row_condition(self.model, current_user)
+        if condition is None:
+            return
+        db.session.flush()
+        if db.session.scalar(select(self.model.id).where(self.model.id == record.id, condition)) is None:
+            raise ValidationError(_("不能保存：该记录将不在您所在部门的权限范围内。"))
+
+    def on_model_change(self, form, model, is_created: bool) -> None:
+        self._check_scope(model)
+
+    # --- edit conflicts (optimistic locking) ------------------------------------------------------
+    @property
+    def versioned(self) -> bool:
+        return self.model.__mapper__.version_id_col is not None
+
+    def scaffold_form(self):
+        form_class = super().scaffold_form()
+        if self.versioned:
+            form_class.version = VersionField()
+        return form_class
+
+    def _conflict_message(self, model: Any) -> str:
+        db.session.rollback()
+        who = last_editor(db.session, model) or _("其他用户")
+        return _("保存失败：在您打开后，此记录已被 %(who)s 修改并保存。为避免覆盖对方的修改，您的修改没有保存，"
+                 "请刷新页面查看最新内容后重新修改。", who=who)
+
+    def update_model(self, form, model) -> bool:
+        if self.versioned and str(form.version.data) != str(model.version):
+            flash(self._conflict_message(model), "error")
+            return False
+        return super().update_model(form, model)
+
+    def handle_view_exception(self, exc: Exception) -> bool:
+        if isinstance(exc, StaleDataError):
+            flash(_("保存失败：此记录刚被其他用户修改，您的修改没有保存，请刷新后重试。"), "error")
+            return True
+        return super().handle_view_exception(exc)
+
+    # --- personal information -------------------------------------------------------------------
+    def _log_personal_info_view(self, name: str) -> None:
+        if not self.personal_info_columns or not sees_personal_info(current_user):
+            return
+        record_event(db.session, "view_personal_info", record_type=self.model.__tablename__,
+                     record_id=int(request.args.get("id", 0)) or None,
+                     comment=",".join(self.personal_info_columns))
+        db.session.commit()
+
+    @expose("/details/")
+    def details_view(self):
+        response = super().details_view()
+        if isinstance(response, str):  # rendered, not redirected
+            self._log_personal_info_view("details_view")
+        return response

@@ -1,0 +1,227 @@
+"""Admin views of the complaint case and what hangs off it."""
+from __future__ import annotations
+
+import hashlib
+import os
+import uuid
+
+import filetype
+from flask import current_app, request, send_file
+from flask_admin import expose
+from flask_admin.form import rules
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from wtforms import FileField, ValidationError
+from wtforms.validators import InputRequired, NumberRange, Optional
+from sqlalchemy import select
+
+from kesu.admin.base import KesuModelView
+from kesu.admin.filters_related import ForeignKeyEqual
+from kesu.admin.formatters import choice, link_to, masked, money_column
+from kesu.choices import (
+    CASE_STATUS,
+    CHANNEL,
+    CONTACT_DIRECTION,
+    CUSTOMER_OPINION,
+    CUSTOMER_TIER,
+    HOLD_LOCATION,
+    MARKET,
+    RESOLUTION_TYPE,
+    SEVERITY,
+)
+from kesu.labels import LABELS
+from kesu.extensions import db
+from kesu.models import Case, Category, ContactLog, Department, GoodsHold, User
+from kesu.timeutil import utcnow
+
+AJAX_CUSTOMER = {"fields": ("name", "contact_person", "phone"), "placeholder": _l("输入客户名称或电话搜索"),
+                 "page_size": 20, "minimum_input_length": 1}
+AJAX_USER = {"fields": ("username", "full_name"), "placeholder": _l("输入用户名或姓名搜索"), "page_size": 20,
+             "minimum_input_length": 0}
+AJAX_CASE = {"fields": ("case_no", "title"), "placeholder": _l("输入案件编号或摘要搜索"), "page_size": 20,
+             "minimum_input_length": 2}
+
+
+class CaseView(KesuModelView):
+    column_labels = LABELS
+    column_list = ("case_no", "received_at", "status", "customer.name", "title", "category.name", "channel",
+                   "severity", "department.name", "handler", "next_due_at")
+    column_select_related_list = ("customer", "category", "department", "handler")
+    column_sortable_list = ("case_no", "received_at", "status", "channel", "severity", "next_due_at",
+                            ("customer.name", "customer.name"), ("category.name", "category.name"),
+                            ("department.name", "department.name"))
+    column_default_sort = ("received_at", True)
+    column_searchable_list = ("case_no", "title", "product", "lot_no", "customer.name")
+    choice_columns = {"status": CASE_STATUS, "channel": CHANNEL, "severity": SEVERITY, "market": MARKET,
+                      "resolution_type": RESOLUTION_TYPE}
+    column_filters = (
+        "status", "channel", "severity", "market",
+        ForeignKeyEqual(Case.category_id, _l("投诉类别"), Category),
+        ForeignKeyEqual(Case.department_id, _l("责任部门"), Department),
+        ForeignKeyEqual(Case.handler_id, _l("处理人"), User, where=User.role == "handler"),
+        "received_at", "next_due_at", "closed_at", "is_batch", "is_typical", "escalation_level", "satisfaction",
+        "product",
+    )
+    column_details_list = (
+        "case_no", "status", "received_at", "channel", "market", "customer", "customer.phone", "customer.tier",
+        "category", "severity", "is_batch", "title", "product", "model_no", "part_no", "lot_no", "quantity",
+        "defect_rate", "description", "customer_demand", "is_valid", "validity_reason", "department", "handler",
+        "containment", "root_cause", "corrective_action", "preventive_action", "resolution_type",
+        "resolution_detail", "proposed_amount", "customer_confirmed", "customer_confirmed_on", "satisfaction",
+        "feedback", "escalation_level", "first_response_due", "next_due_at", "extension_reason",
+        "appeal_deadline", "closed_at", "archived_at", "is_typical", "lessons_learned", "created_by", "created_at",
+    )
+    column_formatters = {
+        "customer.phone": masked("phone", "customer.phone"),
+        "customer.tier": choice(CUSTOMER_TIER, "customer.tier"),
+        "proposed_amount": money_column,
+    }
+    personal_info_columns = ("customer.phone",)
+    details_template = "admin/case_details.html"
+
+    form_columns = (
+        "received_at", "channel", "market", "customer", "category", "severity", "is_batch", "title",
+        "description", "customer_demand", "product", "model_no", "part_no", "lot_no", "quantity", "defect_rate",
+        "department", "handler", "is_valid", "validity_reason", "containment", "root_cause",
+        "corrective_action", "preventive_action", "goods_holds", "resolution_type", "resolution_detail",
+        "proposed_amount", "customer_confirmed", "customer_confirmed_on", "satisfaction", "feedback",
+        "is_typical", "lessons_learned",
+    )
+    form_rules = (
+        rules.FieldSet(("received_at", "channel", "market", "customer", "category", "severity", "is_batch",
+                        "title", "description", "customer_demand"), _l("投诉登记")),
+        rules.FieldSet(("product", "model_no", "part_no", "lot_no", "quantity", "defect_rate"), _l("产品信息")),
+        rules.FieldSet(("department", "handler", "is_valid", "validity_reason"), _l("受理与分派")),
+        rules.FieldSet(("containment", "root_cause", "corrective_action", "preventive_action", "goods_holds"),
+                       _l("调查（8D）")),
+        rules.FieldSet(("resolution_type", "resolution_detail", "proposed_amount", "customer_confirmed",
+                        "customer_confirmed_on"), _l("处理方案")),
+        rules.FieldSet(("satisfaction", "feedback", "is_typical", "lessons_learned"), _l("回访与案例库")),
+    )
+    form_ajax_refs = {"customer": AJAX_CUSTOMER, "handler": AJAX_USER}
+    form_args = {
+        "title": {"description": _l("一句话概括投诉内容，便于列表查看")},
+        "satisfaction": {"validators": [Optional(), NumberRange(min=1, max=5, message=_l("满意度只能是 1 到 5。"))]},
+        "category": {"query_factory": lambda: db.session.scalars(
+            select(Category).where(Category.active.is_(True)).order_by(Category.sort_order, Category.id)).all()},
+    }
+    inline_models = (
+        (GoodsHold, {
+            "form_columns": ("id", "location", "quantity", "held_quantity", "on_hold", "note"),
+            "form_choices": {"location": HOLD_LOCATION.pairs()},
+            "column_labels": LABELS,
+        }),
+    )
+
+    def on_model_change(self, form, model: Case, is_created: bool) -> None:
+        if is_created:
+            model.created_by_id = current_user.id
+            if model.received_at is None:
+                model.received_at = utcnow()
+        super().on_model_change(form, model, is_created)
+
+
+class ContactLogView(KesuModelView):
+    column_labels = LABELS
+    column_list = ("contacted_at", "case", "channel", "direction", "staff", "content", "outcome", "opinion")
+    column_select_related_list = ("case", "staff")
+    column_default_sort = ("contacted_at", True)
+    column_sortable_list = ("contacted_at", "channel", "direction")
+    column_searchable_list = ("content", "outcome", "case.case_no")
+    choice_columns = {"channel": CHANNEL, "direction": CONTACT_DIRECTION, "opinion": CUSTOMER_OPINION}
+    column_filters = ("channel", "direction", "opinion", "contacted_at",
+                      ForeignKeyEqual(ContactLog.staff_id, _l("经办人"), User))
+    column_formatters = {"case": link_to("case", "case_no", "case")}
+    form_columns = ("case", "contacted_at", "channel", "direction", "content", "outcome", "opinion")
+    form_ajax_refs = {"case": AJAX_CASE}
+
+    def create_form(self, obj=None):
+        form = super().create_form(obj)
+        case_id = request.args.get("case_id", type=int)
+        if case_id and not form.case.data and request.method == "GET":
+            form.case.data = db.session.get(Case, case_id)
+        return form
+
+    def on_model_change(self, form, model, is_created: bool) -> None:
+        if is_created:
+            model.staff_id = current_user.id
+            if model.contacted_at is None:
+                model.contacted_at = utcnow()
+        super().on_model_change(form, model, is_created)
+
+
+class GoodsHoldView(KesuModelView):
+    column_labels = LABELS
+    column_list = ("case", "location", "quantity", "held_quantity", "on_hold", "note")
+    column_select_related_list = ("case",)
+    choice_columns = {"location": HOLD_LOCATION}
+    column_filters = ("location", "on_hold")
+    column_searchable_list = ("case.case_no",)
+    column_formatters = {"case": link_to("case", "case_no", "case")}
+    form_columns = ("case", "location", "quantity", "held_quantity", "on_hold", "note")
+    form_ajax_refs = {"case": AJAX_CASE}
+
+    def on_model_change(self, form, model, is_created: bool) -> None:
+        if model.held_quantity > model.quantity:
+            raise ValidationError(_("已隔离数量不能大于受影响数量。"))
+        super().on_model_change(form, model, is_created)
+
+
+class AttachmentView(KesuModelView):
+    """Evidence files: stored under the file store, never under static, served after a scope check."""
+
+    column_labels = LABELS
+    column_list = ("filename", "case", "claim", "content_type", "size", "uploaded_by", "created_at")
+    column_select_related_list = ("case", "claim", "uploaded_by")
+    column_searchable_list = ("filename", "description", "case.case_no")
+    column_filters = ("content_type", "created_at")
+    column_formatters = {"case": link_to("case", "case_no", "case"), "claim": link_to("claim", "claim_no", "claim")}
+    column_details_list = ("filename", "case", "claim", "content_type", "size", "sha256", "description",
+                           "uploaded_by", "created_at")
+    details_template = "admin/attachment_details.html"
+    form_columns = ("file", "case", "claim", "description")
+    form_extra_fields = {"file": FileField(_l("文件"), validators=[InputRequired(message=_l("请选择要上传的文件。"))])}
+    form_ajax_refs = {"case": AJAX_CASE, "claim": {"fields": ("claim_no",), "minimum_input_length": 2}}
+
+    ALLOWED_TYPES = {
+        "image/jpeg", "image/png", "image/gif", "image/webp", "video/mp4", "video/quicktime", "audio/mpeg",
+        "audio/x-wav", "audio/mp4", "audio/amr", "application/pdf", "application/zip",
+    }
+
+    def _store_dir(self) -> str:
+        path = os.path.join(current_app.config["FILE_STORE"], "attachments")
+        os.makedirs(path, exist_ok=True)
+        return path
+
+    def on_model_change(self, form, model, is_created: bool) -> None:
+        upload = form.file.data
+        content = upload.read(current_app.config["ATTACHMENT_MAX_BYTES"] + 1) if upload else b""
+        if not content:
+            raise ValidationError(_("上传的文件是空的。"))
+        if len(content) > current_app.config["ATTACHMENT_MAX_BYTES"]:
+            raise ValidationError(_("文件超过大小上限 %(mb)s MB。",
+                                    mb=current_app.config["ATTACHMENT_MAX_BYTES"] // (1024 * 1024)))
+        kind = filetype.guess(content)
+        if kind is None or kind.mime not in self.ALLOWED_TYPES:
+            raise ValidationError(_("不支持的文件类型：只接受图片、视频、录音、PDF 和 Office 文档。"))
+        if model.case is None and model.claim is None:
+            raise ValidationError(_("附件必须关联一个投诉案件或索赔。"))
+        if kind.mime == "application/zip" and not upload.filename.lower().endswith((".docx", ".xlsx", ".pptx")):
+            raise ValidationError(_("不支持的文件类型：只接受图片、视频、录音、PDF 和 Office 文档。"))
+        model.filename = os.path.basename(upload.filename or "file")[:200]
+        model.stored_name = uuid.uuid4().hex
+        model.content_type = kind.mime
+        model.size = len(content)
+        model.sha256 = hashlib.sha256(content).hexdigest()
+        model.uploaded_by_id = current_user.id
+        with open(os.path.join(self._store_dir(), model.stored_name), "wb") as fh:
+            fh.write(content)
+        super().on_model_change(form, model, is_created)
+
+    @expose("/download/")
+    def download_view(self):
+        attachment = self.get_one(request.args.get("id"))
+        path = os.path.join(self._store_dir(), attachment.stored_name)
+        return send_file(path, mimetype=attachment.content_type, as_attachment=True,
+                         download_name=attachment.filename)

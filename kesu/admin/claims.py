@@ -1,0 +1,94 @@
+"""Admin views of claims, their loss items, approvals and payments."""
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from wtforms import ValidationError
+
+from kesu.admin.base import KesuModelView
+from kesu.admin.cases import AJAX_CASE
+from kesu.admin.filters_related import CaseDepartmentEqual, ForeignKeyEqual
+from kesu.admin.formatters import link_to, money_column
+from kesu.choices import APPROVAL_DECISION, APPROVAL_KIND, CLAIM_STATUS, COMPENSATION_FORM, PAYMENT_METHOD, ROLE
+from kesu.labels import LABELS
+from kesu.models import Approval, Claim, LossItem, Payment, User
+
+AJAX_CLAIM = {"fields": ("claim_no",), "placeholder": _l("输入索赔编号搜索"), "minimum_input_length": 2}
+MONEY_FORMATTERS = {name: money_column for name in (
+    "claimed_amount", "verified_loss", "proposed_amount", "approved_amount", "unit_price", "verified_amount",
+    "amount")}
+
+
+class ClaimView(KesuModelView):
+    column_labels = LABELS
+    column_list = ("claim_no", "case", "status", "claimed_amount", "verified_loss", "approved_amount",
+                   "compensation_form", "submitted_at", "next_due_at")
+    column_select_related_list = ("case",)
+    column_default_sort = ("submitted_at", True)
+    column_sortable_list = ("claim_no", "status", "claimed_amount", "verified_loss", "approved_amount",
+                            "submitted_at", "next_due_at")
+    column_searchable_list = ("claim_no", "reason", "case.case_no")
+    choice_columns = {"status": CLAIM_STATUS, "compensation_form": COMPENSATION_FORM}
+    column_filters = ("status", "compensation_form", "submitted_at", "claimed_amount", "approved_amount",
+                      "next_due_at", CaseDepartmentEqual(Claim.case_id, _l("责任部门")))
+    column_formatters = {"case": link_to("case", "case_no", "case"), **MONEY_FORMATTERS}
+    column_details_list = ("claim_no", "case", "status", "submitted_at", "claimed_amount", "reason",
+                           "verified_loss", "compensation_form", "proposed_amount", "proposed_by",
+                           "approved_amount", "payment_deadline", "next_due_at", "closed_at", "created_at")
+    details_template = "admin/claim_details.html"
+    form_columns = ("case", "claimed_amount", "reason", "compensation_form", "payment_deadline", "loss_items")
+    form_ajax_refs = {"case": AJAX_CASE}
+    inline_models = ((LossItem, {"form_columns": ("id", "description", "quantity", "unit_price"),
+                                 "column_labels": LABELS}),)
+
+    def on_model_change(self, form, model: Claim, is_created: bool) -> None:
+        if model.claimed_amount is None or model.claimed_amount <= 0:
+            raise ValidationError(_("索赔金额必须大于 0。"))
+        for item in model.loss_items:
+            if item.quantity is None or item.quantity <= 0:
+                raise ValidationError(_("损失明细的数量必须大于 0。"))
+            if item.unit_price is None or item.unit_price < 0:
+                raise ValidationError(_("损失明细的单价不能为负数。"))
+        super().on_model_change(form, model, is_created)
+
+
+class LossItemView(KesuModelView):
+    column_labels = LABELS
+    column_list = ("claim", "description", "quantity", "unit_price", "verified_amount")
+    column_select_related_list = ("claim",)
+    column_searchable_list = ("description", "claim.claim_no")
+    column_filters = ("unit_price", "verified_amount")
+    column_formatters = {"claim": link_to("claim", "claim_no", "claim"), **MONEY_FORMATTERS}
+    form_columns = ("claim", "description", "quantity", "unit_price", "verified_amount")
+    form_ajax_refs = {"claim": AJAX_CLAIM}
+
+    def on_model_change(self, form, model: LossItem, is_created: bool) -> None:
+        if model.quantity is None or model.quantity <= 0:
+            raise ValidationError(_("数量必须大于 0。"))
+        super().on_model_change(form, model, is_created)
+
+
+class ApprovalView(KesuModelView):
+    """Read-only: approvals and countersigns are recorded by the workflow."""
+
+    column_labels = LABELS
+    column_list = ("decided_at", "claim", "kind", "user", "role", "decision", "amount", "comment")
+    column_select_related_list = ("claim", "user")
+    column_default_sort = ("decided_at", True)
+    choice_columns = {"kind": APPROVAL_KIND, "decision": APPROVAL_DECISION, "role": ROLE}
+    column_filters = ("kind", "decision", "role", "decided_at", ForeignKeyEqual(Approval.user_id, _l("审批人"), User))
+    column_searchable_list = ("claim.claim_no", "comment")
+    column_formatters = {"claim": link_to("claim", "claim_no", "claim"), **MONEY_FORMATTERS}
+
+
+class PaymentView(KesuModelView):
+    """Read-only: finance records payments through the claim's pay action."""
+
+    column_labels = LABELS
+    column_list = ("paid_at", "claim", "method", "amount", "voucher_no", "recorded_by")
+    column_select_related_list = ("claim", "recorded_by")
+    column_default_sort = ("paid_at", True)
+    choice_columns = {"method": PAYMENT_METHOD}
+    column_filters = ("method", "paid_at", "amount")
+    column_searchable_list = ("voucher_no", "claim.claim_no")
+    column_formatters = {"claim": link_to("claim", "claim_no", "claim"), **MONEY_FORMATTERS}

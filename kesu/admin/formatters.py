@@ -1,0 +1,71 @@
+"""How values look in lists and detail pages."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask_admin.model import typefmt
+from flask_babel import gettext as _
+from flask_login import current_user
+from markupsafe import Markup, escape
+
+from kesu.choices import Choices
+from kesu.permissions import mask_email, mask_phone, sees_personal_info
+from kesu.timeutil import format_local
+
+
+def money(value: Decimal | None) -> str:
+    return f"¥{value:,.2f}" if value is not None else ""
+
+
+def _bool(view, value, name=None) -> str:
+    return _("是") if value else _("否")
+
+
+TYPE_FORMATTERS = dict(typefmt.BASE_FORMATTERS)
+TYPE_FORMATTERS.update({
+    datetime: lambda view, value, name=None: format_local(value),
+    date: lambda view, value, name=None: value.isoformat(),
+    Decimal: lambda view, value, name=None: f"{value:,.2f}",
+    bool: _bool,
+})
+DETAIL_TYPE_FORMATTERS = dict(TYPE_FORMATTERS)
+
+
+def choice(choices: Choices, attribute: str):
+    """Show a stored key by its label (for keys reached through a relation, e.g. ``customer.tier``)."""
+    def format_(view, context, model, name):
+        target = model
+        for part in attribute.split("."):
+            target = getattr(target, part, None) if target is not None else None
+        return choices.label(target)
+    return format_
+
+
+def masked(kind: str, attribute: str | None = None):
+    """Phone or e-mail, masked for every role but admin and clerk (个人信息保护法)."""
+    mask = mask_phone if kind == "phone" else mask_email
+
+    def format_(view, context, model, name):
+        target = model
+        for part in (attribute or name).split("."):
+            target = getattr(target, part, None) if target is not None else None
+        return (target or "") if sees_personal_info(current_user) else mask(target)
+    return format_
+
+
+def money_column(view, context, model, name) -> str:
+    return money(getattr(model, name))
+
+
+def link_to(endpoint_attr: str, label_attr: str, endpoint: str):
+    """A link to the related record's detail page, e.g. the case from a contact-log row."""
+    from flask import url_for
+
+    def format_(view, context, model, name):
+        related = getattr(model, endpoint_attr)
+        if related is None:
+            return ""
+        url = url_for(f"{endpoint}.details_view", id=related.id)
+        return Markup(f'<a href="{escape(url)}">{escape(getattr(related, label_attr))}</a>')
+    return format_

@@ -1,0 +1,37 @@
+"""The panel's start page: what is open, by status, within the user's scope."""
+from __future__ import annotations
+
+from flask import redirect, request, url_for
+from flask_admin import AdminIndexView, expose
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from kesu.choices import CASE_STATUS
+from kesu.extensions import db
+from kesu.models import Case
+from kesu.permissions import row_condition
+from kesu.timeutil import utcnow
+
+CLOSED_STATES = ("closed", "archived", "rejected")
+
+
+class HomeView(AdminIndexView):
+    def is_accessible(self) -> bool:
+        return current_user.is_authenticated
+
+    def inaccessible_callback(self, name, **kwargs):
+        return redirect(url_for("auth.login", next=request.full_path))
+
+    @expose("/")
+    def index(self):
+        condition = row_condition(Case, current_user)
+        scoped = (lambda q: q.where(condition)) if condition is not None else (lambda q: q)
+        by_status = dict(db.session.execute(
+            scoped(select(Case.status, func.count()).group_by(Case.status))).all())
+        overdue = db.session.scalar(scoped(select(func.count()).select_from(Case).where(
+            Case.status.not_in(CLOSED_STATES), Case.next_due_at < utcnow())))
+        recent = db.session.scalars(scoped(select(Case).order_by(Case.received_at.desc()).limit(10))).all()
+        rows = [(key, CASE_STATUS.label(key), by_status.get(key, 0)) for key in CASE_STATUS]
+        open_total = sum(count for key, _, count in rows if key not in CLOSED_STATES)
+        return self.render("admin/kesu_index.html", rows=rows, open_total=open_total, overdue=overdue,
+                           recent=recent, status_label=CASE_STATUS.label)

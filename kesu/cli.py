@@ -1,0 +1,123 @@
+"""``flask --app app kesu …``: set up the database, create users, load demo data."""
+from __future__ import annotations
+
+import secrets
+import time
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from flask_migrate import upgrade
+from sqlalchemy import select
+
+from kesu.audit import acting_as
+from kesu.choices import ROLE
+from kesu.extensions import db
+from kesu.models import Department, User
+from kesu.seed import load_defaults
+
+kesu_cli = AppGroup("kesu", help="kesu 管理命令")
+
+
+@kesu_cli.command("init")
+def init_command() -> None:
+    """Migrate the database to the newest schema and load default reference data (idempotent)."""
+    upgrade()
+    with acting_as(None, "kesu init"):
+        added = load_defaults(db.session)
+        db.session.commit()
+    click.echo("数据库已是最新结构。新增默认数据：" + "，".join(f"{k} {v}" for k, v in added.items()))
+
+
+def create_user(username: str, role: str, password: str, department: str | None = None,
+                limit: Decimal | None = None, full_name: str = "") -> User:
+    """Create a staff account; raises ``click.UsageError`` with a Chinese message on bad input."""
+    if role not in ROLE:
+        raise click.UsageError(f"未知角色 {role}，可选：{', '.join(ROLE.keys)}")
+    if len(password) < 8:
+        raise click.UsageError("密码至少 8 位")
+    if db.session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise click.UsageError(f"用户名 {username} 已存在")
+    dept = None
+    if department:
+        dept = db.session.scalar(select(Department).where(Department.name == department))
+        if dept is None:
+            raise click.UsageError(f"部门 {department} 不存在")
+    if role == "handler" and dept is None:
+        raise click.UsageError("责任部门处理人必须指定 --department")
+    user = User(username=username, role=role, department=dept, approval_limit=limit or Decimal("0"),
+                full_name=full_name)
+    user.set_password(password)
+    db.session.add(user)
+    return user
+
+
+@kesu_cli.command("create-user")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(ROLE.keys), help="角色")
+@click.option("--password", required=True, help="密码，至少 8 位")
+@click.option("--department", default=None, help="部门名称")
+@click.option("--limit", "limit_text", default="0", help="授权额度（元）")
+@click.option("--full-name", default="", help="姓名")
+def create_user_command(username, role, password, department, limit_text, full_name) -> None:
+    """Create a staff account."""
+    try:
+        limit = Decimal(limit_text)
+    except InvalidOperation as exc:
+        raise click.UsageError(f"授权额度不是有效金额：{limit_text}") from exc
+    if limit < 0:
+        raise click.UsageError("授权额度不能为负数")
+    with acting_as(None, "kesu create-user"):
+        create_user(username, role, password, department, limit, full_name)
+        db.session.commit()
+    click.echo(f"已创建用户 {username}（{ROLE.label(role)}）")
+
+
+def admin_password_file() -> Path:
+    return Path(current_app.instance_path) / "admin_password"
+
+
+@kesu_cli.command("admin-login")
+def admin_login_command() -> None:
+    """Create the ``admin`` account with a random password the first time; print its login."""
+    path = admin_password_file()
+    user = db.session.scalar(select(User).where(User.username == "admin"))
+    if user is None:
+        password = secrets.token_urlsafe(12)
+        with acting_as(None, "kesu admin-login"):
+            create_user("admin", "admin", password, full_name="系统管理员")
+            db.session.commit()
+        path.write_text(password)
+        path.chmod(0o600)
+    if path.exists():
+        click.echo(f"登录地址 http://127.0.0.1:5000/login  用户名 admin  密码 {path.read_text().strip()}")
+    else:
+        click.echo("用户 admin 已存在（密码由管理员自行设置，未保存在 instance/ 中）")
+
+
+@kesu_cli.command("demo")
+@click.option("--cases", default=200, show_default=True, help="案件数量")
+@click.option("--once", is_flag=True, help="已加载过演示数据时不再加载")
+@click.option("--seed", default=20261123, show_default=True, help="随机种子（同一种子生成相同数据）")
+def demo_command(cases: int, once: bool, seed: int) -> None:
+    """Load deterministic, realistic Chinese demo data."""
+    from kesu.demo import already_loaded, load_demo
+
+    if once and already_loaded(db.session):
+        click.echo("演示数据已加载，跳过。")
+        return
+    if cases < 1:
+        raise click.UsageError("案件数量至少为 1")
+    path = admin_password_file()
+    password = path.read_text().strip() if path.exists() else secrets.token_urlsafe(12)
+    started = time.perf_counter()
+    with acting_as(None, "kesu demo"):
+        counts = load_demo(db.session, cases=cases, seed=seed, password=password)
+        db.session.commit()
+    elapsed = time.perf_counter() - started
+    click.echo("已加载演示数据（%.1f 秒）：" % elapsed + "，".join(f"{k} {v}" for k, v in counts.items()))
+    if counts.get("users"):
+        click.echo("演示账号 kefu（客服）、zhiliang（质量部处理人）、zhuguan（主管）、jingli（经理）、caiwu（财务）、"
+                   "shenji（审计）等的密码与 admin 相同" if path.exists() else f"演示账号密码：{password}")

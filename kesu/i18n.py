@@ -1,0 +1,30 @@
+"""Language: Simplified Chinese by default, English selectable per session; times in Asia/Shanghai."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, has_request_context, redirect, request, session, url_for
+
+bp = Blueprint("i18n", __name__)
+
+
+def select_locale() -> str:
+    chosen = session.get("lang") if has_request_context() else None
+    if chosen in current_app.config["LANGUAGES"]:
+        return chosen
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str:
+    return current_app.config["BABEL_DEFAULT_TIMEZONE"]
+
+
+@bp.route("/lang/<code>")
+def set_language(code: str):
+    if code in current_app.config["LANGUAGES"]:
+        session["lang"] = code
+    back = request.referrer or ""
+    parts = urlsplit(back)
+    if parts.netloc == request.host and parts.path.startswith("/"):
+        return redirect(parts.path + (f"?{parts.query}" if parts.query else ""))
+    return redirect(url_for("admin.index"))

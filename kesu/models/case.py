@@ -1,0 +1,202 @@
+"""The complaint case and what hangs off it: categories, contact log, goods on hold, attachments."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, Numeric, SmallInteger, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from kesu.choices import (
+    CASE_STATUS,
+    CHANNEL,
+    CONTACT_DIRECTION,
+    CUSTOMER_OPINION,
+    HOLD_LOCATION,
+    MARKET,
+    RESOLUTION_TYPE,
+    SEVERITY,
+)
+from kesu.models.base import Audited, Base, Money, Timestamped, UTCDateTime
+from kesu.models.customer import Customer
+from kesu.models.people import Department, User
+from kesu.timeutil import utcnow
+
+
+class Category(Audited, Timestamped, Base):
+    """Complaint categories are data: administrators add and retire them."""
+
+    __tablename__ = "category"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(50), unique=True)
+    description: Mapped[str | None] = mapped_column(String(200))
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Case(Audited, Timestamped, Base):
+    __tablename__ = "case"
+    __table_args__ = (
+        CheckConstraint(CASE_STATUS.check_sql("status"), name="status"),
+        CheckConstraint(CHANNEL.check_sql("channel"), name="channel"),
+        CheckConstraint(SEVERITY.check_sql("severity"), name="severity"),
+        CheckConstraint(MARKET.check_sql("market"), name="market"),
+        CheckConstraint("resolution_type IS NULL OR " + RESOLUTION_TYPE.check_sql("resolution_type"),
+                        name="resolution_type"),
+        CheckConstraint("satisfaction IS NULL OR satisfaction BETWEEN 1 AND 5", name="satisfaction"),
+        CheckConstraint("quantity IS NULL OR quantity >= 0", name="quantity"),
+        CheckConstraint("defect_rate IS NULL OR (defect_rate >= 0 AND defect_rate <= 100)", name="defect_rate"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_no: Mapped[str] = mapped_column(String(20), unique=True)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    status: Mapped[str] = mapped_column(String(20), default="registered", index=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    channel: Mapped[str] = mapped_column(String(20), index=True)
+    market: Mapped[str] = mapped_column(String(10), default="domestic", index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("category.id"), index=True)
+    severity: Mapped[str] = mapped_column(String(10), default="general", index=True)
+    is_batch: Mapped[bool] = mapped_column(Boolean, default=False)
+    title: Mapped[str] = mapped_column(String(200))
+    product: Mapped[str | None] = mapped_column(String(100), index=True)
+    model_no: Mapped[str | None] = mapped_column(String(50))
+    part_no: Mapped[str | None] = mapped_column(String(50))
+    lot_no: Mapped[str | None] = mapped_column(String(50))
+    quantity: Mapped[int | None] = mapped_column(Integer)
+    defect_rate: Mapped[Decimal | None] = mapped_column(Numeric(7, 4))
+    description: Mapped[str] = mapped_column(Text)
+    customer_demand: Mapped[str | None] = mapped_column(Text)
+
+    is_valid: Mapped[bool | None] = mapped_column(Boolean)
+    validity_reason: Mapped[str | None] = mapped_column(Text)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"), index=True)
+    handler_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    containment: Mapped[str | None] = mapped_column(Text)
+    root_cause: Mapped[str | None] = mapped_column(Text)
+    corrective_action: Mapped[str | None] = mapped_column(Text)
+    preventive_action: Mapped[str | None] = mapped_column(Text)
+
+    resolution_type: Mapped[str | None] = mapped_column(String(20), index=True)
+    resolution_detail: Mapped[str | None] = mapped_column(Text)
+    proposed_amount: Mapped[Decimal | None] = mapped_column(Money)
+    customer_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    customer_confirmed_on: Mapped[date | None] = mapped_column(Date)
+    satisfaction: Mapped[int | None] = mapped_column(SmallInteger, index=True)
+    feedback: Mapped[str | None] = mapped_column(Text)
+
+    escalation_level: Mapped[int] = mapped_column(SmallInteger, default=0, index=True)
+    first_response_due: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    extension_reason: Mapped[str | None] = mapped_column(Text)
+    appeal_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    is_typical: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    lessons_learned: Mapped[str | None] = mapped_column(Text)
+
+    customer: Mapped[Customer] = relationship()
+    category: Mapped[Category] = relationship()
+    department: Mapped[Department | None] = relationship()
+    handler: Mapped[User | None] = relationship(foreign_keys=[handler_id])
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    contact_logs: Mapped[list[ContactLog]] = relationship(
+        back_populates="case", order_by="ContactLog.contacted_at.desc()"
+    )
+    goods_holds: Mapped[list[GoodsHold]] = relationship(back_populates="case", cascade="all, delete-orphan")
+    claims: Mapped[list["Claim"]] = relationship(back_populates="case", order_by="Claim.id")  # noqa: F821
+    attachments: Mapped[list[Attachment]] = relationship(
+        back_populates="case", foreign_keys="Attachment.case_id"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def __str__(self) -> str:
+        return f"{self.case_no} {self.title}" if self.case_no else self.title
+
+
+class ContactLog(Audited, Timestamped, Base):
+    """Every contact with the customer about a case."""
+
+    __tablename__ = "contact_log"
+    __table_args__ = (
+        CheckConstraint(CHANNEL.check_sql("channel"), name="channel"),
+        CheckConstraint(CONTACT_DIRECTION.check_sql("direction"), name="direction"),
+        CheckConstraint("opinion IS NULL OR " + CUSTOMER_OPINION.check_sql("opinion"), name="opinion"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    contacted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    channel: Mapped[str] = mapped_column(String(20), index=True)
+    direction: Mapped[str] = mapped_column(String(10), default="outbound")
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    content: Mapped[str] = mapped_column(Text)
+    outcome: Mapped[str | None] = mapped_column(Text)
+    opinion: Mapped[str | None] = mapped_column(String(10))
+
+    case: Mapped[Case] = relationship(back_populates="contact_logs")
+    staff: Mapped[User | None] = relationship()
+
+    def __str__(self) -> str:
+        return f"{self.case.case_no if self.case else ''} {self.content[:20]}"
+
+
+class GoodsHold(Audited, Timestamped, Base):
+    """Affected stock found in the investigation, by location, and whether it is put on hold (隔离)."""
+
+    __tablename__ = "goods_hold"
+    __table_args__ = (
+        CheckConstraint(HOLD_LOCATION.check_sql("location"), name="location"),
+        CheckConstraint("quantity >= 0", name="quantity"),
+        CheckConstraint("held_quantity >= 0 AND held_quantity <= quantity", name="held_quantity"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    location: Mapped[str] = mapped_column(String(20))
+    quantity: Mapped[int] = mapped_column(Integer, default=0)
+    held_quantity: Mapped[int] = mapped_column(Integer, default=0)
+    on_hold: Mapped[bool] = mapped_column(Boolean, default=False)
+    note: Mapped[str | None] = mapped_column(String(200))
+
+    case: Mapped[Case] = relationship(back_populates="goods_holds")
+
+    def __str__(self) -> str:
+        return f"{self.location} {self.quantity}"
+
+
+class Attachment(Audited, Timestamped, Base):
+    """Evidence on a case or a claim; the file lives outside static and is served only after login."""
+
+    __tablename__ = "attachment"
+    __table_args__ = (
+        CheckConstraint("case_id IS NOT NULL OR claim_id IS NOT NULL", name="owner"),
+        CheckConstraint("size >= 0", name="size"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"), index=True)
+    claim_id: Mapped[int | None] = mapped_column(ForeignKey("claim.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    stored_name: Mapped[str] = mapped_column(String(100), unique=True)
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    description: Mapped[str | None] = mapped_column(String(200))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    case: Mapped[Case | None] = relationship(back_populates="attachments", foreign_keys=[case_id])
+    claim: Mapped["Claim | None"] = relationship(back_populates="attachments")  # noqa: F821
+    uploaded_by: Mapped[User | None] = relationship()
+
+    def __str__(self) -> str:
+        return self.filename

@@ -1,0 +1,135 @@
+"""The claim for compensation: loss items, approvals and countersigns, payments."""
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, Numeric, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from kesu.choices import APPROVAL_DECISION, APPROVAL_KIND, CLAIM_STATUS, COMPENSATION_FORM, PAYMENT_METHOD, ROLE
+from kesu.models.base import Audited, Base, Money, Timestamped, UTCDateTime
+from kesu.models.case import Attachment, Case
+from kesu.models.people import User
+from kesu.timeutil import utcnow
+
+
+class Claim(Audited, Timestamped, Base):
+    __tablename__ = "claim"
+    __table_args__ = (
+        CheckConstraint(CLAIM_STATUS.check_sql("status"), name="status"),
+        CheckConstraint("compensation_form IS NULL OR " + COMPENSATION_FORM.check_sql("compensation_form"),
+                        name="compensation_form"),
+        CheckConstraint("claimed_amount >= 0", name="claimed_amount"),
+        CheckConstraint("verified_loss IS NULL OR verified_loss >= 0", name="verified_loss"),
+        CheckConstraint("proposed_amount IS NULL OR proposed_amount >= 0", name="proposed_amount"),
+        CheckConstraint("approved_amount IS NULL OR approved_amount >= 0", name="approved_amount"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_no: Mapped[str] = mapped_column(String(20), unique=True)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="submitted", index=True)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    claimed_amount: Mapped[Decimal] = mapped_column(Money)
+    reason: Mapped[str] = mapped_column(Text)
+    verified_loss: Mapped[Decimal | None] = mapped_column(Money)
+    compensation_form: Mapped[str | None] = mapped_column(String(20))
+    proposed_amount: Mapped[Decimal | None] = mapped_column(Money)
+    proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    approved_amount: Mapped[Decimal | None] = mapped_column(Money, index=True)
+    payment_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    case: Mapped[Case] = relationship(back_populates="claims")
+    proposed_by: Mapped[User | None] = relationship()
+    loss_items: Mapped[list[LossItem]] = relationship(back_populates="claim", cascade="all, delete-orphan",
+                                                      order_by="LossItem.id")
+    approvals: Mapped[list[Approval]] = relationship(back_populates="claim", order_by="Approval.decided_at")
+    payments: Mapped[list[Payment]] = relationship(back_populates="claim", order_by="Payment.paid_at")
+    attachments: Mapped[list[Attachment]] = relationship(back_populates="claim")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def __str__(self) -> str:
+        return self.claim_no or ""
+
+    @property
+    def paid_total(self) -> Decimal:
+        return sum((p.amount for p in self.payments), Decimal("0.00"))
+
+
+class LossItem(Audited, Timestamped, Base):
+    __tablename__ = "loss_item"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity"),
+        CheckConstraint("unit_price >= 0", name="unit_price"),
+        CheckConstraint("verified_amount IS NULL OR verified_amount >= 0", name="verified_amount"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claim.id"), index=True)
+    description: Mapped[str] = mapped_column(String(200))
+    quantity: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    unit_price: Mapped[Decimal] = mapped_column(Money)
+    verified_amount: Mapped[Decimal | None] = mapped_column(Money)
+
+    claim: Mapped[Claim] = relationship(back_populates="loss_items")
+
+    def __str__(self) -> str:
+        return self.description
+
+    @property
+    def claimed_amount(self) -> Decimal:
+        return (self.quantity * self.unit_price).quantize(Decimal("0.01"))
+
+
+class Approval(Audited, Timestamped, Base):
+    """One decision on a claim: an approval at a level, or a countersign by legal or finance."""
+
+    __tablename__ = "approval"
+    __table_args__ = (
+        CheckConstraint(APPROVAL_KIND.check_sql("kind"), name="kind"),
+        CheckConstraint(APPROVAL_DECISION.check_sql("decision"), name="decision"),
+        CheckConstraint(ROLE.check_sql("role"), name="role"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claim.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(20), default="approval")
+    decision: Mapped[str] = mapped_column(String(20))
+    amount: Mapped[Decimal | None] = mapped_column(Money)
+    comment: Mapped[str | None] = mapped_column(Text)
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    claim: Mapped[Claim] = relationship(back_populates="approvals")
+    user: Mapped[User] = relationship()
+
+    def __str__(self) -> str:
+        return f"{self.claim.claim_no if self.claim else ''} {self.decision}"
+
+
+class Payment(Audited, Timestamped, Base):
+    __tablename__ = "payment"
+    __table_args__ = (
+        CheckConstraint(PAYMENT_METHOD.check_sql("method"), name="method"),
+        CheckConstraint("amount > 0", name="amount"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claim.id"), index=True)
+    method: Mapped[str] = mapped_column(String(20))
+    amount: Mapped[Decimal] = mapped_column(Money)
+    paid_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    voucher_no: Mapped[str] = mapped_column(String(50))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    claim: Mapped[Claim] = relationship(back_populates="payments")
+    recorded_by: Mapped[User | None] = relationship()
+
+    def __str__(self) -> str:
+        return f"{self.voucher_no} ¥{self.amount}"

@@ -1,0 +1,60 @@
+"""Word templates and the register of every document generated from them."""
+from __future__ import annotations
+
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from kesu.choices import DOCUMENT_TYPE
+from kesu.models.base import Audited, Base, Timestamped
+from kesu.models.people import User
+
+
+class DocumentTemplate(Audited, Timestamped, Base):
+    __tablename__ = "document_template"
+    __table_args__ = (
+        UniqueConstraint("doc_type", "version", name="uq_document_template_type_version"),
+        CheckConstraint(DOCUMENT_TYPE.check_sql("doc_type"), name="doc_type"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    doc_type: Mapped[str] = mapped_column(String(30), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    filename: Mapped[str] = mapped_column(String(200))
+    stored_name: Mapped[str] = mapped_column(String(100), unique=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    variables: Mapped[str | None] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    uploaded_by: Mapped[User | None] = relationship()
+
+    def __str__(self) -> str:
+        return f"{DOCUMENT_TYPE.label(self.doc_type)} v{self.version}"
+
+
+class GeneratedDocument(Audited, Timestamped, Base):
+    __tablename__ = "generated_document"
+    __table_args__ = (
+        UniqueConstraint("doc_no", name="uq_generated_document_doc_no"),
+        CheckConstraint(DOCUMENT_TYPE.check_sql("doc_type"), name="doc_type"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    doc_type: Mapped[str] = mapped_column(String(30), index=True)
+    doc_no: Mapped[str] = mapped_column(String(50))
+    template_id: Mapped[int] = mapped_column(ForeignKey("document_template.id"), index=True)
+    record_type: Mapped[str] = mapped_column(String(30), index=True)
+    record_id: Mapped[int] = mapped_column(Integer, index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    stored_name: Mapped[str] = mapped_column(String(100), unique=True)
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    data_hash: Mapped[str] = mapped_column(String(64))
+    generated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    template: Mapped[DocumentTemplate] = relationship()
+    generated_by: Mapped[User | None] = relationship()
+
+    def __str__(self) -> str:
+        return self.doc_no

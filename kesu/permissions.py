@@ -1,0 +1,147 @@
+"""Who may do what, in one module: per-record access by role, row-level scope, masking of personal data.
+
+Confidentiality (DESIGN.md, 000 总则): a handler sees only the cases of their own department and what
+hangs off them. Every list, detail, form lookup and export query goes through :func:`scope_query`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import false, or_, select
+from sqlalchemy.orm import Query
+
+from kesu.models import (
+    Accountability,
+    Approval,
+    Attachment,
+    AuditEvent,
+    Case,
+    Category,
+    Claim,
+    ContactLog,
+    Customer,
+    Department,
+    DocumentTemplate,
+    GeneratedDocument,
+    GoodsHold,
+    LossItem,
+    Payment,
+    Setting,
+    SlaRule,
+    User,
+)
+
+STAFF = frozenset({"admin", "clerk", "handler", "approver", "finance", "auditor"})
+ALL_BUT_HANDLER = STAFF - {"handler"}
+ADMIN = frozenset({"admin"})
+NOBODY: frozenset[str] = frozenset()
+SEES_PERSONAL_INFO = frozenset({"admin", "clerk"})
+SEES_EVERY_DEPARTMENT = frozenset({"admin", "clerk", "approver", "finance", "auditor"})
+
+
+@dataclass(frozen=True)
+class Access:
+    read: frozenset[str]
+    create: frozenset[str] = NOBODY
+    edit: frozenset[str] = NOBODY
+    delete: frozenset[str] = NOBODY
+
+
+# Workflow fields (status, approvals, payments) change only through kesu.workflow; these are
+# the direct edits each role may make in the tables.
+ACCESS: dict[type, Access] = {
+    Case: Access(read=STAFF, create=frozenset({"admin", "clerk"}), edit=frozenset({"admin", "clerk", "handler"})),
+    ContactLog: Access(read=STAFF, create=frozenset({"admin", "clerk", "handler"}),
+                       edit=frozenset({"admin", "clerk", "handler"})),
+    GoodsHold: Access(read=STAFF, create=frozenset({"admin", "clerk", "handler"}),
+                      edit=frozenset({"admin", "clerk", "handler"}), delete=frozenset({"admin", "handler"})),
+    Attachment: Access(read=STAFF, create=frozenset({"admin", "clerk", "handler"}), delete=ADMIN),
+    Claim: Access(read=STAFF, create=frozenset({"admin", "clerk"}), edit=frozenset({"admin", "clerk"})),
+    LossItem: Access(read=STAFF, create=frozenset({"admin", "clerk", "handler"}),
+                     edit=frozenset({"admin", "clerk", "handler"}), delete=frozenset({"admin", "clerk"})),
+    Approval: Access(read=ALL_BUT_HANDLER),
+    Payment: Access(read=ALL_BUT_HANDLER),
+    Accountability: Access(read=STAFF, create=frozenset({"admin", "approver"}),
+                           edit=frozenset({"admin", "approver"})),
+    Customer: Access(read=STAFF, create=frozenset({"admin", "clerk"}), edit=frozenset({"admin", "clerk"})),
+    Department: Access(read=STAFF, create=ADMIN, edit=ADMIN, delete=ADMIN),
+    User: Access(read=ALL_BUT_HANDLER, create=ADMIN, edit=ADMIN),
+    Category: Access(read=STAFF, create=ADMIN, edit=ADMIN, delete=ADMIN),
+    SlaRule: Access(read=STAFF, create=ADMIN, edit=ADMIN, delete=ADMIN),
+    Setting: Access(read=ALL_BUT_HANDLER, edit=ADMIN),
+    DocumentTemplate: Access(read=ALL_BUT_HANDLER),
+    GeneratedDocument: Access(read=ALL_BUT_HANDLER),
+    AuditEvent: Access(read=frozenset({"admin", "auditor"})),
+}
+
+
+def can(user: Any, operation: str, model: type) -> bool:
+    """``operation`` is one of read, create, edit, delete."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return user.role in getattr(ACCESS[model], operation)
+
+
+def _department_case_ids(department_id: int):
+    return select(Case.id).where(Case.department_id == department_id)
+
+
+def _department_claim_ids(department_id: int):
+    return select(Claim.id).join(Case, Claim.case_id == Case.id).where(Case.department_id == department_id)
+
+
+def _handler_condition(model: type, department_id: int):
+    """The SQL condition limiting ``model`` to what a handler of ``department_id`` may see."""
+    case_ids = _department_case_ids(department_id)
+    claim_ids = _department_claim_ids(department_id)
+    conditions = {
+        Case: lambda: Case.department_id == department_id,
+        ContactLog: lambda: ContactLog.case_id.in_(case_ids),
+        GoodsHold: lambda: GoodsHold.case_id.in_(case_ids),
+        Claim: lambda: Claim.case_id.in_(case_ids),
+        Accountability: lambda: Accountability.case_id.in_(case_ids),
+        GeneratedDocument: lambda: GeneratedDocument.case_id.in_(case_ids),
+        LossItem: lambda: LossItem.claim_id.in_(claim_ids),
+        Approval: lambda: Approval.claim_id.in_(claim_ids),
+        Payment: lambda: Payment.claim_id.in_(claim_ids),
+        Attachment: lambda: or_(Attachment.case_id.in_(case_ids), Attachment.claim_id.in_(claim_ids)),
+        Customer: lambda: Customer.id.in_(select(Case.customer_id).where(Case.department_id == department_id)),
+    }
+    condition = conditions.get(model)
+    return condition() if condition else None
+
+
+def row_condition(model: type, user: Any):
+    """None when ``user`` sees every row of ``model``; else the SQL condition of the rows they see."""
+    if user.role in SEES_EVERY_DEPARTMENT:
+        return None
+    if user.department_id is None:
+        return false()
+    return _handler_condition(model, user.department_id)
+
+
+def scope_query(query: Query, model: type, user: Any) -> Query:
+    condition = row_condition(model, user)
+    return query if condition is None else query.filter(condition)
+
+
+def sees_personal_info(user: Any) -> bool:
+    return getattr(user, "role", None) in SEES_PERSONAL_INFO
+
+
+def mask_phone(value: str | None) -> str:
+    """``13812345678`` → ``138****5678``; short numbers keep only their last two digits."""
+    if not value:
+        return ""
+    if len(value) >= 7:
+        return value[:3] + "****" + value[-4:]
+    return "*" * (len(value) - 2) + value[-2:]
+
+
+def mask_email(value: str | None) -> str:
+    """``zhang.wei@example.com`` → ``z***@example.com``."""
+    if not value:
+        return ""
+    local, _, domain = value.partition("@")
+    return (local[:1] + "***@" + domain) if domain else local[:1] + "***"

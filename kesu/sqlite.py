@@ -1,0 +1,33 @@
+"""SQLite done right: WAL, foreign keys, a busy timeout and write-ready transactions on every connection.
+
+pysqlite opens transactions lazily with a plain ``BEGIN`` (DEFERRED). In WAL mode a deferred
+transaction that has read and then tries to write after another connection committed fails at
+once with "database is locked" (SQLITE_BUSY_SNAPSHOT), ignoring the busy timeout. Starting every
+transaction with ``BEGIN IMMEDIATE`` makes writers queue on the busy timeout instead, as Rails 7.1
+and Django 5.1 (``transaction_mode``) do. Readers outside a transaction are not blocked in WAL.
+"""
+from __future__ import annotations
+
+import sqlite3
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+
+def configure_sqlite_engine(engine: Engine, busy_timeout_ms: int) -> None:
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: sqlite3.Connection, _record) -> None:
+        dbapi_connection.isolation_level = None  # let SQLAlchemy emit BEGIN itself
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

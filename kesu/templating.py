@@ -1,0 +1,40 @@
+"""Helpers every template may use: labels of stored keys, money, local time, permissions, language."""
+from __future__ import annotations
+
+from flask import Flask, current_app
+from flask_babel import get_locale
+from flask_login import current_user
+
+from kesu import choices, models
+from kesu.admin.formatters import money
+from kesu.permissions import can
+from kesu.timeutil import format_local
+
+LABEL_SETS = {
+    "channel": choices.CHANNEL,
+    "direction": choices.CONTACT_DIRECTION,
+    "location": choices.HOLD_LOCATION,
+    "claim_status": choices.CLAIM_STATUS,
+    "approval_kind": choices.APPROVAL_KIND,
+    "approval_decision": choices.APPROVAL_DECISION,
+    "payment_method": choices.PAYMENT_METHOD,
+}
+
+
+def _current_language() -> str:
+    locale = get_locale()
+    return "zh_Hans_CN" if locale is None or locale.language == "zh" else str(locale)
+
+
+def register(app: Flask) -> None:
+    @app.context_processor
+    def kesu_helpers():
+        return {
+            "label": lambda kind, key: LABEL_SETS[kind].label(key),
+            "role_label": choices.ROLE.label,
+            "money": money,
+            "local_time": format_local,
+            "user_can": lambda operation, model_name: can(current_user, operation, getattr(models, model_name)),
+            "languages": current_app.config["LANGUAGES"],
+            "current_language": _current_language(),
+        }

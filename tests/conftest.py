@@ -1,0 +1,141 @@
+"""Fixtures: an app on a fresh migrated database per test, and a logged-in client per role.
+
+The migrations run once per session into a template; each test then starts from a copy of it
+(SQLite) or from emptied tables (PostgreSQL, when ``KESU_TEST_DATABASE_URL`` is set).
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+from kesu import create_app
+from kesu.audit import acting_as
+from kesu.extensions import db
+from kesu.seed import load_defaults
+
+PG_URL = os.environ.get("KESU_TEST_DATABASE_URL")
+PASSWORD = "correct-horse-42"
+CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def _config(url: str, tmp_path: Path) -> dict:
+    return {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SECRET_KEY": "test-secret",
+        "FILE_STORE": str(tmp_path / "files"),
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # scrypt's deliberate slowness, 8 users a test, adds minutes
+    }
+
+
+def _reset_postgres(url: str) -> None:
+    app = create_app(_config(url, Path("/tmp")))
+    with app.app_context():
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_template(tmp_path_factory) -> str:
+    if PG_URL:
+        _reset_postgres(PG_URL)
+        return PG_URL
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    app = create_app(_config(f"sqlite:///{path}", path.parent))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return str(path)
+
+
+def _empty_postgres(app) -> None:
+    with app.app_context():
+        tables = [t.name for t in db.metadata.sorted_tables]
+        with db.engine.begin() as conn:
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+
+
+class KesuClient(FlaskClient):
+    """A test client that logs in through the form and sends the CSRF token with every form post."""
+
+    csrf_token: str | None = None
+
+    def fetch_csrf(self, url: str = "/login") -> str:
+        page = self.get(url).get_data(as_text=True)
+        match = CSRF_INPUT.search(page)
+        assert match, f"no csrf token on {url}"
+        self.csrf_token = match.group(1)
+        return self.csrf_token
+
+    def login(self, username: str, password: str = PASSWORD):
+        token = self.fetch_csrf("/login")
+        return self.post("/login", data={"username": username, "password": password, "csrf_token": token})
+
+    def post_form(self, url: str, data: dict, **kwargs):
+        data = dict(data)
+        data.setdefault("csrf_token", self.csrf_token or self.fetch_csrf())
+        return self.post(url, data=data, **kwargs)
+
+
+@pytest.fixture
+def app(database_template, tmp_path):
+    if PG_URL:
+        url = PG_URL
+    else:
+        target = tmp_path / "kesu.sqlite3"
+        shutil.copy(database_template, target)
+        url = f"sqlite:///{target}"
+    application = create_app(_config(url, tmp_path))
+    application.test_client_class = KesuClient
+    if PG_URL:
+        _empty_postgres(application)
+    with application.app_context():
+        with acting_as(None, "test setup"):
+            load_defaults(db.session)
+            db.session.commit()
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def ctx(app):
+    """An application context for tests that work on models directly."""
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def client(app) -> KesuClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def staff(app):
+    """One account per role (two handlers in different departments), keyed by a short name."""
+    from tests.factories import make_staff
+
+    with app.app_context():
+        return make_staff()
+
+
+@pytest.fixture
+def login_as(app, staff):
+    """``login_as("clerk")`` → a client logged in as that staff member."""
+    def _login(name: str) -> KesuClient:
+        client = app.test_client()
+        response = client.login(staff[name])
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return client
+    return _login

@@ -1,0 +1,114 @@
+"""The audit trail: one append-only event per change, written in the same transaction."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DatabaseError
+
+from kesu.audit import acting_as
+from kesu.extensions import db
+from kesu.models import AuditEvent, Customer
+from tests.factories import make_case
+
+
+def events(action: str | None = None, record_type: str | None = None) -> list[AuditEvent]:
+    query = select(AuditEvent).order_by(AuditEvent.id)
+    if action:
+        query = query.where(AuditEvent.action == action)
+    if record_type:
+        query = query.where(AuditEvent.record_type == record_type)
+    return list(db.session.scalars(query))
+
+
+def test_insert_is_recorded_with_its_values(ctx):
+    with acting_as(7, "zhangsan"):
+        db.session.add(Customer(name="上海恒信商贸有限公司", phone="13812345678"))
+        db.session.commit()
+    event = events("insert", "customer")[-1]
+    assert event.username == "zhangsan" and event.user_id == 7
+    assert event.changes["name"] == [None, "上海恒信商贸有限公司"]
+
+
+def test_update_records_old_and_new_values(ctx):
+    customer = Customer(name="旧名称", phone="13812345678")
+    db.session.add(customer)
+    db.session.commit()
+    with acting_as(1, "admin"):
+        customer.name = "新名称"
+        db.session.commit()
+    event = events("update", "customer")[-1]
+    assert event.record_id == customer.id
+    assert event.changes == {"name": ["旧名称", "新名称"]}
+
+
+def test_relationship_change_is_recorded_by_name(ctx, staff):
+    from tests.factories import department
+
+    case = make_case("质量管理部")
+    case.department = department("生产部")
+    db.session.commit()
+    event = events("update", "case")[-1]
+    assert event.changes["department_id"] == [department("质量管理部").id, department("生产部").id]
+
+
+def test_delete_is_recorded(ctx):
+    customer = Customer(name="待删除", phone="13812345678")
+    db.session.add(customer)
+    db.session.commit()
+    customer_id = customer.id
+    db.session.delete(customer)
+    db.session.commit()
+    assert events("delete", "customer")[-1].record_id == customer_id
+
+
+def test_rolled_back_change_leaves_no_event(ctx):
+    before = db.session.scalar(select(func.count()).select_from(AuditEvent))
+    db.session.add(Customer(name="回滚客户", phone="13812345678"))
+    db.session.flush()
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == before
+
+
+def test_password_hash_never_reaches_the_trail(ctx, staff):
+    from tests.factories import user
+
+    account = user("clerk")
+    account.set_password("another-password-1")
+    db.session.commit()
+    assert events("update", "user")[-1].changes["password_hash"] == ["******", "******"]
+    assert all("pbkdf2" not in str(e.changes) and "scrypt" not in str(e.changes) for e in events())
+
+
+def test_events_cannot_be_changed_through_the_orm(ctx):
+    db.session.add(Customer(name="某客户", phone="13812345678"))
+    db.session.commit()
+    event = events()[-1]
+    event.comment = "篡改"
+    with pytest.raises(PermissionError):
+        db.session.commit()
+    db.session.rollback()
+
+
+@pytest.mark.parametrize("statement", ["UPDATE audit_event SET username = 'x'", "DELETE FROM audit_event"])
+def test_database_refuses_update_or_delete_of_events(ctx, statement):
+    db.session.add(Customer(name="某客户", phone="13812345678"))
+    db.session.commit()
+    with pytest.raises(DatabaseError):
+        db.session.execute(text(statement))
+    db.session.rollback()
+
+
+def test_change_made_over_http_names_the_user(login_as, app):
+    client = login_as("clerk")
+    client.post_form("/admin/customer/new/", {"name": "网页新建客户", "phone": "13812345678", "tier": "normal"})
+    with app.app_context():
+        event = events("insert", "customer")[-1]
+        assert event.username == "clerk" and event.ip == "127.0.0.1"
+
+
+def test_audit_view_is_read_only(login_as, app):
+    client = login_as("admin")
+    page = client.get("/admin/auditevent/").get_data(as_text=True)
+    assert "登录" in page
+    assert "/admin/auditevent/new/" not in page
+    assert client.get("/admin/auditevent/edit/?id=1").status_code == 403

@@ -1,0 +1,123 @@
+"""保密性: a handler sees only their own department's cases and what hangs off them; personal data is masked."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from kesu.extensions import db
+from kesu.models import AuditEvent, Case
+from tests.factories import department, make_case, make_claim, make_contact_log, make_customer
+from tests.forms import case_form
+
+
+@pytest.fixture
+def two_departments(app, staff):
+    with app.app_context():
+        own = make_case("质量管理部", customer=make_customer("本部门客户", "13811112222"), title="本部门的投诉")
+        other = make_case("生产部", customer=make_customer("外部门客户", "13933334444"), title="其他部门的投诉")
+        make_contact_log(own, "本部门沟通")
+        make_contact_log(other, "外部门沟通")
+        make_claim(own, reason="本部门索赔")
+        make_claim(other, reason="外部门索赔")
+        return own.id, other.id
+
+
+def test_handler_case_list_shows_only_own_department(login_as, two_departments):
+    page = login_as("handler").get("/admin/case/").get_data(as_text=True)
+    assert "本部门的投诉" in page
+    assert "其他部门的投诉" not in page
+
+
+def test_clerk_sees_every_department(login_as, two_departments):
+    page = login_as("clerk").get("/admin/case/").get_data(as_text=True)
+    assert "本部门的投诉" in page and "其他部门的投诉" in page
+
+
+@pytest.mark.parametrize("url", ["/admin/case/details/?id={other}", "/admin/case/edit/?id={other}"])
+def test_direct_url_to_another_departments_case_is_not_found(login_as, two_departments, url):
+    _own, other = two_departments
+    assert login_as("handler").get(url.format(other=other)).status_code == 404
+
+
+def test_handler_cannot_post_an_edit_to_another_departments_case(login_as, two_departments, app):
+    _own, other = two_departments
+    with app.app_context():
+        data = case_form(db.session.get(Case, other), title="越权修改")
+    assert login_as("handler").post_form(f"/admin/case/edit/?id={other}", data).status_code == 404
+    with app.app_context():
+        assert db.session.get(Case, other).title == "其他部门的投诉"
+
+
+def test_handler_cannot_move_own_case_to_another_department(login_as, two_departments, app):
+    own, _other = two_departments
+    with app.app_context():
+        data = case_form(db.session.get(Case, own), department=str(department("生产部").id))
+    response = login_as("handler").post_form(f"/admin/case/edit/?id={own}", data)
+    assert "不在您所在部门的权限范围内" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Case, own).department.name == "质量管理部"
+
+
+@pytest.mark.parametrize("endpoint,own_text,other_text", [
+    ("contactlog", "本部门沟通", "外部门沟通"),
+    ("claim", "KS-", None),
+    ("customer", "本部门客户", "外部门客户"),
+])
+def test_handler_lists_of_related_records_are_scoped(login_as, two_departments, endpoint, own_text, other_text):
+    page = login_as("handler").get(f"/admin/{endpoint}/").get_data(as_text=True)
+    assert own_text in page
+    if other_text:
+        assert other_text not in page
+
+
+def test_handler_claim_list_has_one_row(login_as, two_departments):
+    page = login_as("handler").get("/admin/claim/").get_data(as_text=True)
+    assert page.count("/admin/claim/details/?id=") == 1
+
+
+def test_handler_case_lookup_offers_only_own_cases(login_as, two_departments, app):
+    client = login_as("handler")
+    response = client.get("/admin/contactlog/ajax/lookup/?name=case&query=KS")
+    ids = [row[0] for row in response.get_json()]
+    own, other = two_departments
+    assert own in ids and other not in ids
+
+
+def test_handler_sees_home_counts_of_own_department_only(login_as, two_departments):
+    page = login_as("handler").get("/admin/").get_data(as_text=True)
+    assert "本部门的投诉" in page and "其他部门的投诉" not in page
+
+
+@pytest.mark.parametrize("role", ["handler", "approver", "finance", "auditor"])
+def test_phone_and_email_masked_for_roles_other_than_admin_and_clerk(login_as, two_departments, role):
+    page = login_as(role).get("/admin/customer/").get_data(as_text=True)
+    assert "138****2222" in page
+    assert "13811112222" not in page
+    assert "zhang.wei@example.com" not in page and "z***@example.com" in page
+
+
+@pytest.mark.parametrize("role", ["admin", "clerk"])
+def test_phone_unmasked_for_admin_and_clerk(login_as, two_departments, role):
+    page = login_as(role).get("/admin/customer/").get_data(as_text=True)
+    assert "13811112222" in page
+
+
+def test_case_details_mask_customer_phone_for_handler(login_as, two_departments):
+    own, _ = two_departments
+    page = login_as("handler").get(f"/admin/case/details/?id={own}").get_data(as_text=True)
+    assert "138****2222" in page and "13811112222" not in page
+
+
+def test_opening_unmasked_personal_data_is_audited(login_as, two_departments, app):
+    own, _ = two_departments
+    login_as("clerk").get(f"/admin/case/details/?id={own}")
+    with app.app_context():
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "view_personal_info"))
+        assert event.username == "clerk" and event.record_type == "case" and event.record_id == own
+
+
+def test_masked_view_is_not_audited_as_personal_data(login_as, two_departments, app):
+    own, _ = two_departments
+    login_as("handler").get(f"/admin/case/details/?id={own}")
+    with app.app_context():
+        assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "view_personal_info")) is None
