@@ -10,10 +10,11 @@ from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
+from flask_admin.contrib.sqla.filters import FilterEqual, FilterNotEqual
 from flask_admin.form import rules
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms.validators import ValidationError
 
@@ -130,6 +131,41 @@ class KesuModelView(ModelView):
         if operation and not self._can(operation):
             abort(403)
         return None
+
+    def equals_filter_arg(self, column_name: str) -> str:
+        """The URL argument (``flt0_<n>``) filtering this list by ``column_name == value``."""
+        column = self.model.__table__.c[column_name]
+        for arg, (_index, flt) in (self._filter_args or {}).items():
+            if flt.column is column and isinstance(flt, FilterEqual) and not isinstance(flt, FilterNotEqual):
+                return f"flt0_{arg}"
+        raise KeyError(column_name)
+
+    # --- search ---------------------------------------------------------------------------------------
+    def _contains(self, column, term: str):
+        """``LIKE '%term%'`` with the term escaped; SQLite's LIKE already ignores ASCII case."""
+        if db.engine.dialect.name == "sqlite":
+            return column.contains(term, autoescape=True)
+        return column.icontains(term, autoescape=True)
+
+    def _search_condition(self, name: str, term: str):
+        """A related column (``customer.name``) is searched through ``customer_id IN (…)``, not a join:
+        at 100,000 cases the join makes the page count three times slower."""
+        if "." not in name:
+            return self._contains(getattr(self.model, name), term)
+        relation_name, attribute = name.split(".", 1)
+        relation = getattr(self.model, relation_name).property
+        related = relation.mapper.class_
+        (local_column,) = relation.local_columns
+        return local_column.in_(select(related.id).where(self._contains(getattr(related, attribute), term)))
+
+    def _apply_search(self, query, count_query, joins, count_joins, search: str):
+        """Every word must match one of the searchable columns, as in Flask-Admin."""
+        for term in search.split():
+            condition = or_(*(self._search_condition(name, term) for name in self.column_searchable_list))
+            query = query.filter(condition)
+            if count_query is not None:
+                count_query = count_query.filter(condition)
+        return query, count_query, joins, count_joins
 
     # --- row scope --------------------------------------------------------------------------------
     def get_query(self):

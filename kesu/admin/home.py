@@ -33,5 +33,7 @@ class HomeView(AdminIndexView):
         recent = db.session.scalars(scoped(select(Case).order_by(Case.received_at.desc()).limit(10))).all()
         rows = [(key, CASE_STATUS.label(key), by_status.get(key, 0)) for key in CASE_STATUS]
         open_total = sum(count for key, _, count in rows if key not in CLOSED_STATES)
+        case_view = next(v for v in self.admin._views if getattr(v, "endpoint", None) == "case")
         return self.render("admin/kesu_index.html", rows=rows, open_total=open_total, overdue=overdue,
-                           recent=recent, status_label=CASE_STATUS.label)
+                           recent=recent, status_label=CASE_STATUS.label,
+                           status_arg=case_view.equals_filter_arg("status"))

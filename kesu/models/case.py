@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, Numeric, SmallInteger, String, Text
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, Numeric, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kesu.choices import (
@@ -50,6 +50,10 @@ class Case(Audited, Timestamped, Base):
         CheckConstraint("satisfaction IS NULL OR satisfaction BETWEEN 1 AND 5", name="satisfaction"),
         CheckConstraint("quantity IS NULL OR quantity >= 0", name="quantity"),
         CheckConstraint("defect_rate IS NULL OR (defect_rate >= 0 AND defect_rate <= 100)", name="defect_rate"),
+        # The list's default order is newest first; these let a status filter or a handler's
+        # department scope read rows already in that order instead of sorting them.
+        Index("ix_case_status_received_at", "status", "received_at"),
+        Index("ix_case_department_id_received_at", "department_id", "received_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, Numeric, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kesu.choices import APPROVAL_DECISION, APPROVAL_KIND, CLAIM_STATUS, COMPENSATION_FORM, PAYMENT_METHOD, ROLE
@@ -24,6 +24,7 @@ class Claim(Audited, Timestamped, Base):
         CheckConstraint("verified_loss IS NULL OR verified_loss >= 0", name="verified_loss"),
         CheckConstraint("proposed_amount IS NULL OR proposed_amount >= 0", name="proposed_amount"),
         CheckConstraint("approved_amount IS NULL OR approved_amount >= 0", name="approved_amount"),
+        Index("ix_claim_status_submitted_at", "status", "submitted_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

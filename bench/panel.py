@@ -1,0 +1,154 @@
+"""Panel speed at scale: kesu's case list and edit form beside a bare Flask-Admin ModelView, same tables, same run.
+
+    .venv/bin/python bench/panel.py [--cases 100000] [--repeat 25]
+
+Builds (once) a SQLite database of demo data under bench/out/, then times, through the WSGI test client:
+the first page of the case list, a filtered page, a search, and the case edit form. The bare view is
+``ModelView(Case, db)`` with the same columns, page size, search and filters, no login, no scope, no
+formatting — what Flask-Admin costs by itself. Prints medians in milliseconds and ours ÷ bare.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from flask import Flask  # noqa: E402
+from flask_admin import Admin  # noqa: E402
+from flask_babel import Babel  # noqa: E402
+from flask_admin.contrib.sqla import ModelView  # noqa: E402
+from flask_admin.contrib.sqla.filters import FilterEqual  # noqa: E402
+from flask_admin.theme import Bootstrap4Theme  # noqa: E402
+from flask_migrate import upgrade  # noqa: E402
+from flask_sqlalchemy import SQLAlchemy  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
+
+from kesu import create_app  # noqa: E402
+from kesu.models import Base, Case  # noqa: E402
+
+TARGETS_MS = {"list": 150, "filtered": 150, "search": 150, "edit form": 200}
+
+
+def build_database(path: Path, cases: int) -> None:
+    """Migrate and load demo data unless the file already holds that many cases."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "SECRET_KEY": "bench"})
+    from kesu.extensions import db
+
+    with app.app_context():
+        upgrade()
+        have = db.session.scalar(select(func.count()).select_from(Case))
+    if have >= cases:
+        return
+    runner = app.test_cli_runner()
+    runner.invoke(args=["kesu", "init"])
+    started = time.perf_counter()
+    result = runner.invoke(args=["kesu", "demo", "--cases", str(cases)])
+    print(result.output.strip())
+    print(f"demo --cases {cases}: {time.perf_counter() - started:.1f} s")
+
+
+def ours(path: Path) -> tuple[Flask, dict[str, str]]:
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "SECRET_KEY": "bench",
+                      "WTF_CSRF_ENABLED": False, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+    from kesu.extensions import db
+    from kesu.models import User
+
+    with app.app_context():
+        admin = db.session.scalar(select(User).where(User.username == "bench-admin"))
+        if admin is None:
+            admin = User(username="bench-admin", role="admin", password_hash="")
+            db.session.add(admin)
+        admin.set_password("bench-password")
+        db.session.commit()
+        case_id = db.session.scalar(select(Case.id).order_by(Case.id.desc()).limit(1))
+    return app, {"case_id": str(case_id), "login": "bench-admin"}
+
+
+def bare(path: Path) -> Flask:
+    """Plain Flask-Admin over the same tables: the reference the targets compare with."""
+    app = Flask("bare")
+    app.config.update(SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}", SECRET_KEY="bench")
+    bare_db = SQLAlchemy(model_class=Base)
+    bare_db.init_app(app)
+    Babel(app)
+
+    class BareCaseView(ModelView):
+        page_size = 50
+        column_list = ("case_no", "received_at", "status", "customer.name", "title", "category.name", "channel",
+                       "severity", "department.name", "handler", "next_due_at")
+        column_default_sort = ("received_at", True)
+        column_searchable_list = ("case_no", "title", "product", "lot_no", "customer.name")
+        column_filters = ("status", "channel", "severity")
+        column_select_related_list = (Case.customer, Case.category, Case.department, Case.handler)
+        form_ajax_refs = {"customer": {"fields": ("name",)}, "handler": {"fields": ("username",)}}
+        form_excluded_columns = ("contact_logs", "claims", "attachments", "goods_holds", "version")
+
+    Admin(app, theme=Bootstrap4Theme()).add_view(BareCaseView(Case, bare_db, endpoint="case"))
+    return app
+
+
+def median_ms(client, url: str, repeat: int) -> float:
+    response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        response = client.get(url)
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=25)
+    parser.add_argument("--db", type=Path, default=ROOT / "bench" / "out" / "panel.sqlite3")
+    args = parser.parse_args()
+    args.db.parent.mkdir(parents=True, exist_ok=True)
+    build_database(args.db, args.cases)
+
+    our_app, info = ours(args.db)
+    bare_app = bare(args.db)
+    our_client = our_app.test_client()
+    response = our_client.post("/login", data={"username": info["login"], "password": "bench-password"})
+    assert response.status_code == 302, response.status_code
+    bare_client = bare_app.test_client()
+
+    # Flask-Admin numbers filters by position; find each view's "status equals" filter argument.
+    status_filter = {}
+    for name, app in (("ours", our_app), ("bare", bare_app)):
+        with app.test_request_context():
+            view = next(v for v in app.extensions["admin"][0]._views if getattr(v, "endpoint", "") == "case")
+            status_filter[name] = next(f"flt0_{arg}" for arg, (_i, flt) in view._filter_args.items()
+                                       if flt.column is Case.__table__.c.status and type(flt) is FilterEqual)
+    search = "?search=" + "净化器"
+    pages = {
+        "list": ("/admin/case/", "/admin/case/"),
+        "filtered": (f"/admin/case/?{status_filter['ours']}=investigating",
+                     f"/admin/case/?{status_filter['bare']}=investigating"),
+        "search": ("/admin/case/" + search, "/admin/case/" + search),
+        "edit form": (f"/admin/case/edit/?id={info['case_id']}", f"/admin/case/edit/?id={info['case_id']}"),
+    }
+    with our_app.app_context():
+        from kesu.extensions import db
+
+        count = db.session.scalar(select(func.count()).select_from(Case))
+    print(f"\nkesu panel vs bare Flask-Admin ModelView — {count:,} cases, SQLite, median of {args.repeat} "
+          f"(ms; pid {os.getpid()})")
+    print(f"{'page':<12}{'kesu':>10}{'bare':>10}{'ratio':>8}{'target':>10}")
+    for name, (our_url, bare_url) in pages.items():
+        mine = median_ms(our_client, our_url, args.repeat)
+        theirs = median_ms(bare_client, bare_url, args.repeat)
+        flag = "ok" if mine < TARGETS_MS[name] and mine <= 2 * theirs else "MISS"
+        print(f"{name:<12}{mine:>10.1f}{theirs:>10.1f}{mine / theirs:>8.2f}{'<' + str(TARGETS_MS[name]):>10} {flag}")
+
+
+if __name__ == "__main__":
+    main()
