@@ -11,8 +11,8 @@ PORT ?= 5000
 .PHONY: run test setup db translations bench clean
 
 run: setup
-	$(FLASK) kesu demo --once
 	@$(FLASK) kesu admin-login
+	$(FLASK) kesu demo --once
 	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) --access-logfile - app:app
 
 # The suite runs on SQLite, then again on PostgreSQL when KESU_TEST_DATABASE_URL names one.

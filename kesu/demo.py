@@ -257,15 +257,16 @@ def load_demo(session: Session, cases: int, seed: int, password: str) -> dict[st
     numbers = _Numbers(session, "KS")
     statuses = list(CASE_WEIGHTS)
     weights = list(CASE_WEIGHTS.values())
-    case_rows = []
+    arrivals = []
     for i in range(cases):
         status = statuses[i] if i < len(statuses) else rng.choices(statuses, weights=weights)[0]
-        age = timedelta(minutes=rng.randint(0, 365 * 24 * 60))
-        if status in ("registered", "accepted", "investigating"):
-            age = timedelta(minutes=rng.randint(0, 10 * 24 * 60))
-        received_at = now - age
-        case_rows.append(_case_row(rng, status, received_at, rng.choice(customer_ids), categories[i % len(categories)],
-                                   users, departments, numbers, now))
+        recent = status in ("registered", "accepted", "investigating")
+        age = timedelta(minutes=rng.randint(0, (10 if recent else 365) * 24 * 60))
+        arrivals.append((now - age, status, categories[i % len(categories)]))
+    arrivals.sort(key=lambda arrival: arrival[0])  # numbers are issued in order of arrival, as at the desk
+    case_rows = [_case_row(rng, status, received_at, rng.choice(customer_ids), category, users, departments,
+                           numbers, now)
+                 for received_at, status, category in arrivals]
     case_ids = _insert_returning_ids(session, Case, case_rows)
     numbers.save()
 

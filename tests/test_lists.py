@@ -68,3 +68,11 @@ def test_status_filter_from_the_home_page(app, demo, staff, login_as):
     page = client.get(link.replace("&amp;", "&")).get_data(as_text=True)
     assert "调查中" in page
     assert "已结案</td>" not in page and ">已结案<" not in page
+
+
+def test_empty_choice_shows_blank_not_none(app, staff, login_as):
+    with app.app_context():
+        case_id = make_case().id  # resolution_type is still NULL
+    page = login_as("clerk").get(f"/admin/case/details/?id={case_id}").get_data(as_text=True)
+    assert ">None<" not in page.replace(" ", "").replace("\n", "")
+    assert "调查中" not in page and "已登记" in page

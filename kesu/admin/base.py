@@ -19,7 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from wtforms.validators import ValidationError
 
 from kesu.admin.filters import KesuFilterConverter
-from kesu.admin.formatters import DETAIL_TYPE_FORMATTERS, TYPE_FORMATTERS
+from kesu.admin.formatters import DETAIL_TYPE_FORMATTERS, TYPE_FORMATTERS, choice
 from kesu.admin.forms import KesuBaseForm, KesuModelConverter, VersionField
 from kesu.audit import last_editor, record_event
 from kesu.choices import Choices
@@ -91,6 +91,9 @@ class KesuModelView(ModelView):
     def __init__(self, model: type, **kwargs: Any) -> None:
         choices = {name: c.pairs() for name, c in self.choice_columns.items()}
         self.column_choices = {**choices, **(self.column_choices or {})}
+        labels = {name: choice(c, name) for name, c in self.choice_columns.items()}
+        self.column_formatters = {**labels, **(self.column_formatters or {})}
+        self.column_formatters_detail = {**labels, **(self.column_formatters_detail or self.column_formatters)}
         self.form_choices = {**choices, **(self.form_choices or {})}
         if self.column_select_related_list:
             self.column_select_related_list = [getattr(model, name) if isinstance(name, str) else name
