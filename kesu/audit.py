@@ -124,7 +124,8 @@ def _write_row_changes(session: Session, _flush_context) -> None:
             changes = _diff(record)
             if changes:
                 rows.append(_event_row("update", record, changes))
-    rows += [_event_row("delete", r, None) for r in session.deleted if isinstance(r, Audited)]
+    rows += [_event_row("delete", r, {key: [new, None] for key, (_old, new) in _snapshot(r).items()})
+             for r in session.deleted if isinstance(r, Audited)]
     if rows:
         session.connection().execute(insert(AuditEvent), rows)
 
@@ -139,7 +140,8 @@ def _keep_old_value(target, value, oldvalue, initiator):
 
 def _load_old_values_on_set(mapper, class_) -> None:
     """Assigning to an expired attribute (e.g. after a commit) would lose the old value; load it first."""
-    for attr in mapper.column_attrs:
+    many_to_one = [rel for rel in mapper.relationships if rel.direction.name == "MANYTOONE"]
+    for attr in [*mapper.column_attrs, *many_to_one]:
         event.listen(getattr(class_, attr.key), "set", _keep_old_value, active_history=True, retval=True)
 
 

@@ -53,7 +53,7 @@ def login():
     return render_template("login.html", form=form), (400 if form.errors or request.method == "POST" else 200)
 
 
-@bp.route("/logout", methods=["GET", "POST"])
+@bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
     record_event(db.session, "logout", current_user._get_current_object())

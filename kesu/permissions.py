@@ -54,8 +54,9 @@ ACCESS: dict[type, Access] = {
     Case: Access(read=STAFF, create=frozenset({"admin", "clerk"}), edit=frozenset({"admin", "clerk", "handler"})),
     ContactLog: Access(read=STAFF, create=frozenset({"admin", "clerk", "handler"}),
                        edit=frozenset({"admin", "clerk", "handler"})),
+    # Whoever may edit a case edits its goods on hold inline, removing rows entered by mistake too.
     GoodsHold: Access(read=STAFF, create=frozenset({"admin", "clerk", "handler"}),
-                      edit=frozenset({"admin", "clerk", "handler"}), delete=frozenset({"admin", "handler"})),
+                      edit=frozenset({"admin", "clerk", "handler"}), delete=frozenset({"admin", "clerk", "handler"})),
     Attachment: Access(read=STAFF, create=frozenset({"admin", "clerk", "handler"}), delete=ADMIN),
     Claim: Access(read=STAFF, create=frozenset({"admin", "clerk"}), edit=frozenset({"admin", "clerk"})),
     LossItem: Access(read=STAFF, create=frozenset({"admin", "clerk", "handler"}),
@@ -107,6 +108,7 @@ def _handler_condition(model: type, department_id: int):
         Payment: lambda: Payment.claim_id.in_(claim_ids),
         Attachment: lambda: or_(Attachment.case_id.in_(case_ids), Attachment.claim_id.in_(claim_ids)),
         Customer: lambda: Customer.id.in_(select(Case.customer_id).where(Case.department_id == department_id)),
+        User: lambda: User.department_id == department_id,
     }
     condition = conditions.get(model)
     return condition() if condition else None

@@ -2,16 +2,27 @@
 
 pysqlite opens transactions lazily with a plain ``BEGIN`` (DEFERRED). In WAL mode a deferred
 transaction that has read and then tries to write after another connection committed fails at
-once with "database is locked" (SQLITE_BUSY_SNAPSHOT), ignoring the busy timeout. Starting every
-transaction with ``BEGIN IMMEDIATE`` makes writers queue on the busy timeout instead, as Rails 7.1
-and Django 5.1 (``transaction_mode``) do. Readers outside a transaction are not blocked in WAL.
+once with "database is locked" (SQLITE_BUSY_SNAPSHOT), ignoring the busy timeout. So transactions
+that are meant to write start with ``BEGIN IMMEDIATE`` and queue on the busy timeout instead (as
+Rails 7.1 and Django 5.1's ``transaction_mode`` do). Page views (GET/HEAD) start deferred, so they
+never hold the write lock and read alongside writers; a GET that must write (an audit event for
+viewing personal data) ends its read transaction first and writes in a fresh one.
 """
 from __future__ import annotations
 
 import sqlite3
 
+from flask import has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def begin_statement() -> str:
+    if has_request_context() and request.method in READ_ONLY_METHODS:
+        return "BEGIN"
+    return "BEGIN IMMEDIATE"
 
 
 def configure_sqlite_engine(engine: Engine, busy_timeout_ms: int) -> None:
@@ -30,4 +41,4 @@ def configure_sqlite_engine(engine: Engine, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql(begin_statement())

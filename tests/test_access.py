@@ -19,9 +19,14 @@ def records(app, staff):
         return case.id
 
 
-@pytest.mark.parametrize("endpoint", ENDPOINTS + [""])
-def test_every_admin_url_needs_login(client, endpoint):
-    response = client.get(f"/admin/{endpoint}/".replace("//", "/"))
+ANONYMOUS_URLS = [f"/admin/{ep}/{page}" for ep in ENDPOINTS
+                  for page in ("", "details/?id=1", "edit/?id=1", "new/")] + [
+    "/admin/", "/admin/attachment/download/?id=1", "/admin/contactlog/ajax/lookup/?name=case&query=KS"]
+
+
+@pytest.mark.parametrize("url", ANONYMOUS_URLS)
+def test_every_admin_url_needs_login(client, records, url):
+    response = client.get(url)
     assert response.status_code == 302
     assert "/login" in response.location
 

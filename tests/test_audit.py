@@ -49,6 +49,7 @@ def test_relationship_change_is_recorded_by_name(ctx, staff):
     db.session.commit()
     event = events("update", "case")[-1]
     assert event.changes["department_id"] == [department("质量管理部").id, department("生产部").id]
+    assert event.changes["department"] == ["质量管理部", "生产部"]
 
 
 def test_delete_is_recorded(ctx):

@@ -62,8 +62,28 @@ def test_money_round_trips_as_decimal(ctx):
 
 
 def test_timestamps_are_stored_in_utc_and_read_back_aware(ctx):
-    customer = Customer(name="时区测试", phone="13812345678")
+    from datetime import datetime, timezone
+
+    from kesu.timeutil import SHANGHAI
+
+    shanghai_morning = datetime(2026, 11, 23, 9, 30, tzinfo=SHANGHAI)
+    customer = Customer(name="时区测试", phone="13812345678", created_at=shanghai_morning)
     db.session.add(customer)
     db.session.commit()
+    stored = db.session.execute(text("SELECT created_at FROM customer WHERE id = :id"), {"id": customer.id}).scalar()
+    assert str(stored).startswith("2026-11-23 01:30")  # 09:30 in Shanghai is 01:30 UTC
     db.session.expire_all()
-    assert db.session.get(Customer, customer.id).created_at.utcoffset().total_seconds() == 0
+    assert db.session.get(Customer, customer.id).created_at == datetime(2026, 11, 23, 1, 30, tzinfo=timezone.utc)
+
+
+@pytest.mark.skipif(bool(PG_URL), reason="SQLite only")
+def test_page_views_do_not_hold_the_sqlite_write_lock(app, login_as):
+    """A GET runs in a deferred transaction; a POST takes the write lock at BEGIN."""
+    from kesu.sqlite import begin_statement
+
+    with app.test_request_context("/admin/case/", method="GET"):
+        assert begin_statement() == "BEGIN"
+    with app.test_request_context("/admin/case/new/", method="POST"):
+        assert begin_statement() == "BEGIN IMMEDIATE"
+    with app.app_context():
+        assert begin_statement() == "BEGIN IMMEDIATE"  # CLI and scripts write

@@ -1,21 +1,32 @@
 """The audit trail, read-only for administrators and auditors."""
 from __future__ import annotations
 
+from flask_login import current_user
 from markupsafe import Markup, escape
 
 from kesu.admin.base import KesuModelView
 from kesu.choices import AUDIT_ACTION
 from kesu.labels import LABELS
+from kesu.permissions import mask_email, mask_phone, sees_personal_info
+
+
+#: Fields whose values are personal data wherever they occur in the trail.
+PERSONAL_FIELDS = {"phone": mask_phone, "email": mask_email}
+
+
+def _shown(field: str, value) -> str:
+    if value is None:
+        return "∅"
+    mask = PERSONAL_FIELDS.get(field)
+    return mask(str(value)) if mask and not sees_personal_info(current_user) else str(value)
 
 
 def format_changes(view, context, model, name) -> Markup:
-    """``field: old → new`` one per line."""
-    changes = model.changes or {}
+    """``field: old → new`` one per line; phones and e-mails masked for roles that see them masked."""
     lines = []
-    for field, (old, new) in changes.items():
+    for field, (old, new) in (model.changes or {}).items():
         label = LABELS.get(field, field)
-        old_text = "∅" if old is None else str(old)
-        lines.append(f"{escape(label)}: {escape(old_text)} → {escape(new)}")
+        lines.append(f"{escape(label)}: {escape(_shown(field, old))} → {escape(_shown(field, new))}")
     return Markup("<br>".join(lines))
 
 

@@ -15,10 +15,12 @@ from flask_admin.form import rules
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms.validators import ValidationError
 
 from kesu.admin.filters import KesuFilterConverter
+from kesu.admin.filters_related import is_record_id
 from kesu.admin.formatters import DETAIL_TYPE_FORMATTERS, TYPE_FORMATTERS, choice
 from kesu.admin.forms import KesuBaseForm, KesuModelConverter, VersionField
 from kesu.audit import last_editor, record_event
@@ -35,8 +37,13 @@ WRITE_VIEWS = {
 }
 
 
-class EditConflict(Exception):
-    """Someone else saved the record after this user opened it."""
+def constraint_name(exc: IntegrityError) -> str:
+    """The violated constraint's name from the driver's message, never the SQL (it may hold data)."""
+    message = str(exc.orig)
+    for marker in ("constraint failed: ", 'constraint "', "failed: "):
+        if marker in message:
+            return message.split(marker, 1)[1].split('"')[0].split("\n")[0].strip()
+    return type(exc.orig).__name__
 
 
 class ScopedAjaxLoader(QueryAjaxModelLoader):
@@ -162,9 +169,12 @@ class KesuModelView(ModelView):
         return local_column.in_(select(related.id).where(self._contains(getattr(related, attribute), term)))
 
     def _apply_search(self, query, count_query, joins, count_joins, search: str):
-        """Every word must match one of the searchable columns, as in Flask-Admin."""
+        """Every word must match one of the searchable columns, as in Flask-Admin. Masked columns are not
+        searched for roles that see them masked: a search would confirm a hidden phone number."""
+        columns = [name for name in self.column_searchable_list
+                   if name not in self.personal_info_columns or sees_personal_info(current_user)]
         for term in search.split():
-            condition = or_(*(self._search_condition(name, term) for name in self.column_searchable_list))
+            condition = or_(*(self._search_condition(name, term) for name in columns))
             query = query.filter(condition)
             if count_query is not None:
                 count_query = count_query.filter(condition)
@@ -179,11 +189,9 @@ class KesuModelView(ModelView):
         return scope_query(query, self.model, current_user)
 
     def get_one(self, id: Any):
-        try:
-            key = int(id)
-        except (TypeError, ValueError):
+        if not isinstance(id, str) or not is_record_id(id):
             abort(404)
-        record = self.get_query().filter(self.model.id == key).one_or_none()
+        record = self.get_query().filter(self.model.id == int(id)).one_or_none()
         if record is None:
             abort(404)
         return record
@@ -232,12 +240,17 @@ class KesuModelView(ModelView):
         if isinstance(exc, StaleDataError):
             flash(_("保存失败：此记录刚被其他用户修改，您的修改没有保存，请刷新后重试。"), "error")
             return True
+        if isinstance(exc, IntegrityError):
+            flash(_("保存失败：数据不符合规则（%(rule)s），没有做任何修改。请检查填写的内容。",
+                    rule=constraint_name(exc)), "error")
+            return True
         return super().handle_view_exception(exc)
 
     # --- personal information -------------------------------------------------------------------
     def _log_personal_info_view(self, name: str) -> None:
         if not self.personal_info_columns or not sees_personal_info(current_user):
             return
+        db.session.commit()  # end the page's read transaction; the event is written in a fresh one
         record_event(db.session, "view_personal_info", record_type=self.model.__tablename__,
                      record_id=int(request.args.get("id", 0)) or None,
                      comment=",".join(self.personal_info_columns))

@@ -6,9 +6,10 @@ import os
 import uuid
 
 import filetype
-from flask import current_app, request, send_file
+from flask import current_app, g, request, send_file
 from flask_admin import expose
 from flask_admin.form import rules
+from flask_admin.model.form import InlineFormAdmin
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -41,6 +42,22 @@ AJAX_USER = {"fields": ("username", "full_name"), "placeholder": _l("输入用�
              "minimum_input_length": 0}
 AJAX_CASE = {"fields": ("case_no", "title"), "placeholder": _l("输入案件编号或摘要搜索"), "page_size": 20,
              "minimum_input_length": 2}
+
+
+def check_goods_hold(hold: GoodsHold) -> None:
+    if (hold.held_quantity or 0) > (hold.quantity or 0):
+        raise ValidationError(_("已隔离数量不能大于受影响数量。"))
+
+
+class GoodsHoldInline(InlineFormAdmin):
+    """Goods on hold edited inside the case form, with the same check as their own view."""
+
+    form_columns = ("id", "location", "quantity", "held_quantity", "on_hold", "note")
+    form_choices = {"location": HOLD_LOCATION.pairs()}
+    column_labels = LABELS
+
+    def on_model_change(self, form, model: GoodsHold, is_created: bool) -> None:
+        check_goods_hold(model)
 
 
 class CaseView(KesuModelView):
@@ -106,13 +123,7 @@ class CaseView(KesuModelView):
         "category": {"query_factory": lambda: db.session.scalars(
             select(Category).where(Category.active.is_(True)).order_by(Category.sort_order, Category.id)).all()},
     }
-    inline_models = (
-        (GoodsHold, {
-            "form_columns": ("id", "location", "quantity", "held_quantity", "on_hold", "note"),
-            "form_choices": {"location": HOLD_LOCATION.pairs()},
-            "column_labels": LABELS,
-        }),
-    )
+    inline_models = (GoodsHoldInline(GoodsHold),)
 
     def on_model_change(self, form, model: Case, is_created: bool) -> None:
         if is_created:
@@ -137,10 +148,11 @@ class ContactLogView(KesuModelView):
     form_ajax_refs = {"case": AJAX_CASE}
 
     def create_form(self, obj=None):
+        """``?case_id=`` from the case page pre-fills the case, if the user may see that case."""
         form = super().create_form(obj)
         case_id = request.args.get("case_id", type=int)
         if case_id and not form.case.data and request.method == "GET":
-            form.case.data = db.session.get(Case, case_id)
+            form.case.data = form.case.loader.get_one(case_id)
         return form
 
     def on_model_change(self, form, model, is_created: bool) -> None:
@@ -163,8 +175,7 @@ class GoodsHoldView(KesuModelView):
     form_ajax_refs = {"case": AJAX_CASE}
 
     def on_model_change(self, form, model, is_created: bool) -> None:
-        if model.held_quantity > model.quantity:
-            raise ValidationError(_("已隔离数量不能大于受影响数量。"))
+        check_goods_hold(model)
         super().on_model_change(form, model, is_created)
 
 
@@ -186,7 +197,10 @@ class AttachmentView(KesuModelView):
 
     ALLOWED_TYPES = {
         "image/jpeg", "image/png", "image/gif", "image/webp", "video/mp4", "video/quicktime", "audio/mpeg",
-        "audio/x-wav", "audio/mp4", "audio/amr", "application/pdf", "application/zip",
+        "audio/x-wav", "audio/mp4", "audio/amr", "application/pdf",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
     }
 
     def _store_dir(self) -> str:
@@ -201,23 +215,31 @@ class AttachmentView(KesuModelView):
             raise ValidationError(_("上传的文件是空的。"))
         if len(content) > current_app.config["ATTACHMENT_MAX_BYTES"]:
             raise ValidationError(_("文件超过大小上限 %(mb)s MB。",
-                                    mb=current_app.config["ATTACHMENT_MAX_BYTES"] // (1024 * 1024)))
+                                    mb=round(current_app.config["ATTACHMENT_MAX_BYTES"] / (1024 * 1024), 2)))
         kind = filetype.guess(content)
         if kind is None or kind.mime not in self.ALLOWED_TYPES:
             raise ValidationError(_("不支持的文件类型：只接受图片、视频、录音、PDF 和 Office 文档。"))
         if model.case is None and model.claim is None:
             raise ValidationError(_("附件必须关联一个投诉案件或索赔。"))
-        if kind.mime == "application/zip" and not upload.filename.lower().endswith((".docx", ".xlsx", ".pptx")):
-            raise ValidationError(_("不支持的文件类型：只接受图片、视频、录音、PDF 和 Office 文档。"))
         model.filename = os.path.basename(upload.filename or "file")[:200]
         model.stored_name = uuid.uuid4().hex
         model.content_type = kind.mime
         model.size = len(content)
         model.sha256 = hashlib.sha256(content).hexdigest()
         model.uploaded_by_id = current_user.id
-        with open(os.path.join(self._store_dir(), model.stored_name), "wb") as fh:
+        super().on_model_change(form, model, is_created)  # scope check before anything reaches the disk
+        path = os.path.join(self._store_dir(), model.stored_name)
+        with open(path, "wb") as fh:
             fh.write(content)
-        super().on_model_change(form, model, is_created)
+        g.pending_attachment = path
+
+    def create_model(self, form):
+        """The file is written just before the commit; if the commit fails, the file goes too."""
+        created = super().create_model(form)
+        path = g.pop("pending_attachment", None)
+        if not created and path and os.path.exists(path):
+            os.remove(path)
+        return created
 
     @expose("/download/")
     def download_view(self):

@@ -10,6 +10,11 @@ from sqlalchemy import select
 from kesu.extensions import db
 
 
+def is_record_id(value: str) -> bool:
+    """ASCII digits only (``"²".isdigit()`` is true) and within a 64-bit integer."""
+    return value.isascii() and value.isdecimal() and int(value) < 2**63
+
+
 class LiveOptions:
     """Drop-down options read from the database each time the filter is shown.
 
@@ -40,7 +45,7 @@ class ForeignKeyEqual(BaseSQLAFilter):
         return int(value)
 
     def validate(self, value: str) -> bool:
-        return value.isdigit()
+        return is_record_id(value)
 
     def apply(self, query, value, alias=None):
         return query.filter(self.get_column(alias) == value)
@@ -61,7 +66,7 @@ class CaseDepartmentEqual(BaseSQLAFilter):
         return int(value)
 
     def validate(self, value: str) -> bool:
-        return value.isdigit()
+        return is_record_id(value)
 
     def apply(self, query, value, alias=None):
         from kesu.models import Case

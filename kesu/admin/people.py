@@ -52,9 +52,10 @@ class UserView(KesuModelView):
     column_searchable_list = ("username", "full_name")
     choice_columns = {"role": ROLE}
     column_filters = ("role", "active", ForeignKeyEqual(User.department_id, _l("部门"), Department))
-    column_formatters = {"approval_limit": money_column}
+    column_formatters = {"approval_limit": money_column, "phone": masked("phone"), "email": masked("email")}
     column_details_list = ("username", "full_name", "role", "department", "approval_limit", "active", "email",
                            "phone", "last_login_at", "created_at")
+    personal_info_columns = ("phone", "email")
     form_columns = ("username", "full_name", "password", "role", "department", "approval_limit", "active", "email",
                     "phone")
     form_extra_fields = {
