@@ -59,7 +59,8 @@ def test_handler_cannot_find_a_customer_by_masked_phone(login_as, app, staff):
     with app.app_context():
         make_case("质量管理部", customer=make_customer("本部门客户", "13811112222"))
     client = login_as("handler")
-    assert "本部门客户" in client.get("/admin/customer/?search=本部门").get_data(as_text=True)
+    page = client.get("/admin/customer/?search=本部门").get_data(as_text=True)
+    assert "本部门客户" in page and 'placeholder="名称, 联系人"' in page
     assert "本部门客户" not in client.get("/admin/customer/?search=13811112222").get_data(as_text=True)
 
 

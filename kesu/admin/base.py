@@ -168,11 +168,18 @@ class KesuModelView(ModelView):
         (local_column,) = relation.local_columns
         return local_column.in_(select(related.id).where(self._contains(getattr(related, attribute), term)))
 
+    def _searched_columns(self) -> list[str]:
+        return [name for name in (self.column_searchable_list or ())
+                if name not in self.personal_info_columns or sees_personal_info(current_user)]
+
+    def search_placeholder(self) -> str | None:
+        columns = self._searched_columns()
+        return ", ".join(str(self.column_labels.get(name, name)) for name in columns) if columns else None
+
     def _apply_search(self, query, count_query, joins, count_joins, search: str):
         """Every word must match one of the searchable columns, as in Flask-Admin. Masked columns are not
         searched for roles that see them masked: a search would confirm a hidden phone number."""
-        columns = [name for name in self.column_searchable_list
-                   if name not in self.personal_info_columns or sees_personal_info(current_user)]
+        columns = self._searched_columns()
         for term in search.split():
             condition = or_(*(self._search_condition(name, term) for name in columns))
             query = query.filter(condition)
