@@ -24,6 +24,7 @@ from kesu.models import (
     ContactLog,
     Customer,
     Department,
+    GoodsHold,
     LossItem,
     NumberSequence,
     Payment,
@@ -283,6 +284,17 @@ def load_demo(session: Session, cases: int, seed: int, password: str) -> dict[st
             })
     _insert(session, ContactLog, logs)
 
+    holds = []
+    for case_id, row in zip(case_ids, case_rows):
+        if row.get("containment") and rng.random() < 0.4:
+            for location in rng.sample(("in_stock", "in_transit", "in_process", "at_customer"), rng.randint(1, 3)):
+                quantity = rng.randint(10, 500)
+                on_hold = location != "at_customer"
+                holds.append({"case_id": case_id, "location": location, "quantity": quantity,
+                              "held_quantity": quantity if on_hold else 0, "on_hold": on_hold,
+                              "note": f"批号 {row['lot_no']}", "created_at": now, "updated_at": now})
+    _insert(session, GoodsHold, holds)
+
     claim_numbers = _Numbers(session, "SP")
     claim_rows, claim_items, claim_meta = [], [], []
     for case_id, row in zip(case_ids, case_rows):
@@ -353,7 +365,7 @@ def load_demo(session: Session, cases: int, seed: int, password: str) -> dict[st
 
     session.add(Setting(key=DEMO_MARKER, value=now.isoformat(), description="演示数据加载时间"))
     counts = {"users": users_created, "customers": len(customer_ids), "cases": len(case_ids),
-              "contact_logs": len(logs), "claims": len(claim_ids), "loss_items": len(loss_rows),
+              "contact_logs": len(logs), "goods_holds": len(holds), "claims": len(claim_ids), "loss_items": len(loss_rows),
               "approvals": len(approval_rows), "payments": len(payment_rows),
               "accountability": len(accountability_rows)}
     record_event(session, "insert", record_type="demo", comment="演示数据：" + str(counts))

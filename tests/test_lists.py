@@ -8,9 +8,9 @@ import pytest
 from kesu.admin import VIEWS
 from tests.factories import make_case, make_customer
 
-#: Views the demo leaves empty: templates and the register are filled by document generation,
-#: goods on hold and attachments by investigations.
-EMPTY_AFTER_DEMO = {"documenttemplate", "generateddocument", "goodshold", "attachment"}
+#: Views the demo leaves empty: templates and the register are filled by document generation (issue 5),
+#: attachments are files people upload.
+EMPTY_AFTER_DEMO = {"documenttemplate", "generateddocument", "attachment"}
 
 
 @pytest.fixture
