@@ -122,8 +122,10 @@ def _write_row_changes(session: Session, _flush_context) -> None:
     for record in session.dirty:
         if isinstance(record, Audited) and session.is_modified(record, include_collections=False):
             changes = _diff(record)
-            if changes:
-                rows.append(_event_row("update", record, changes))
+            action = record.__dict__.pop("_audit_action", "update")  # "transition" when kesu.workflow set it
+            if changes or action != "update":
+                rows.append(_event_row(action, record, changes))
+            record.__dict__.pop("_audit_comment", None)
     rows += [_event_row("delete", r, {key: [new, None] for key, (_old, new) in _snapshot(r).items()})
              for r in session.deleted if isinstance(r, Audited)]
     if rows:

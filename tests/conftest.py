@@ -139,3 +139,12 @@ def login_as(app, staff):
         assert response.status_code == 302, response.get_data(as_text=True)[:500]
         return client
     return _login
+
+
+@pytest.fixture
+def people_ctx(ctx, staff):
+    """An app context with every staff account plus a legal reviewer (法务部, for countersigns)."""
+    from tests.test_workflow import _make_legal_reviewer
+
+    _make_legal_reviewer()
+    return ctx

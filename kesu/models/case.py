@@ -91,6 +91,7 @@ class Case(Audited, Timestamped, Base):
     resolution_type: Mapped[str | None] = mapped_column(String(20), index=True)
     resolution_detail: Mapped[str | None] = mapped_column(Text)
     proposed_amount: Mapped[Decimal | None] = mapped_column(Money)
+    proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     customer_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
     customer_confirmed_on: Mapped[date | None] = mapped_column(Date)
     satisfaction: Mapped[int | None] = mapped_column(SmallInteger, index=True)
@@ -112,6 +113,7 @@ class Case(Audited, Timestamped, Base):
     department: Mapped[Department | None] = relationship()
     handler: Mapped[User | None] = relationship(foreign_keys=[handler_id])
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    proposed_by: Mapped[User | None] = relationship(foreign_keys=[proposed_by_id])
     contact_logs: Mapped[list[ContactLog]] = relationship(
         back_populates="case", order_by="ContactLog.contacted_at.desc()"
     )

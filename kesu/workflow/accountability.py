@@ -1,0 +1,41 @@
+"""Accountability: proposed → approved → notified → (appealed → notified) → executed."""
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from kesu.choices import ACCOUNTABILITY_STATUS
+from kesu.timeutil import utcnow
+from kesu.workflow.core import Machine
+
+ACCOUNTABILITY = Machine("accountability", ACCOUNTABILITY_STATUS, case_of=lambda record: record.case)
+
+
+def not_about_oneself(record, actor, f):
+    return _("不能批准追究自己责任的决定。") if record.person_id == actor.id else None
+
+
+def record_decision(record, actor, f):
+    record.decided_by_id, record.decided_at = actor.id, utcnow()
+
+
+def record_appeal(record, actor, f):
+    record.appeal_reason = f["reason"]
+
+
+def record_appeal_decision(record, actor, f):
+    record.appeal_decision = f["decision"]
+
+
+def record_execution(record, actor, f):
+    record.executed_at = utcnow()
+
+
+ACCOUNTABILITY.add("approve", _l("批准"), ["proposed"], "approved", ["approver"], guards=[not_about_oneself],
+                   effects=[record_decision])
+ACCOUNTABILITY.add("notify", _l("告知当事人"), ["approved"], "notified", ["clerk", "approver"])
+ACCOUNTABILITY.add("appeal", _l("当事人申诉"), ["notified"], "appealed", ["clerk", "approver"], required=["reason"],
+                   effects=[record_appeal])
+ACCOUNTABILITY.add("decide_appeal", _l("申诉处理"), ["appealed"], "notified", ["approver"], required=["decision"],
+                   guards=[not_about_oneself], effects=[record_appeal_decision])
+ACCOUNTABILITY.add("execute", _l("执行"), ["notified"], "executed", ["approver"], effects=[record_execution])

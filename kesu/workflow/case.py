@@ -1,0 +1,193 @@
+"""The complaint case: registered → … → archived, with reject, send back, disagree, escalate, extend and appeal."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from kesu.choices import CASE_STATUS, CHANNEL, RESOLUTION_TYPE
+from kesu.models import ContactLog, Department, User
+from kesu.settings import setting_int
+from kesu.timeutil import local_today, utcnow
+from kesu.workflow.core import Machine
+
+CASE = Machine("case", CASE_STATUS)
+
+OPEN = ("registered", "accepted", "investigating", "solution_proposed", "approved", "customer_notified",
+        "customer_confirmed", "implementing", "follow_up", "reopened")
+
+
+def _log(case, actor, channel: str, content: str, opinion: str | None = None, outcome: str | None = None) -> None:
+    case.contact_logs.append(ContactLog(channel=channel, direction="outbound", staff_id=actor.id, content=content,
+                                        opinion=opinion, outcome=outcome, contacted_at=utcnow()))
+
+
+# --- guards: None when fine, else the sentence shown to the user ------------------------------------------
+def valid_assignment(case, actor, f):
+    department, handler = f["department"], f["handler"]
+    if not isinstance(department, Department) or not isinstance(handler, User):
+        return _("请选择责任部门和处理人。")
+    if handler.role != "handler" or not handler.active:
+        return _("%(name)s 不是在岗的责任部门处理人。", name=handler)
+    if handler.department_id != department.id:
+        return _("%(name)s 不属于%(department)s。", name=handler, department=department.name)
+    return None
+
+
+def investigation_written(case, actor, f):
+    if not (case.root_cause or "").strip() or not (case.corrective_action or "").strip():
+        return _("请先在“调查（8D）”中填写根本原因和纠正措施，再拟定处理方案。")
+    return None
+
+
+def known_resolution(case, actor, f):
+    return None if f["resolution_type"] in RESOLUTION_TYPE else _("请选择有效的处理方式。")
+
+
+def non_negative_amount(case, actor, f):
+    amount = f.get("amount")
+    return _("金额不能为负数。") if amount is not None and amount < 0 else None
+
+
+def not_own_proposal(case, actor, f):
+    return _("不能审批自己拟定的方案。") if case.proposed_by_id == actor.id else None
+
+
+def within_approval_limit(case, actor, f):
+    amount = case.proposed_amount
+    if amount is not None and amount > (actor.approval_limit or 0):
+        return _("方案金额 ¥%(amount)s 超出您的授权额度 ¥%(limit)s，请升级给更高额度的主管审批。",
+                 amount=f"{amount:,.2f}", limit=f"{actor.approval_limit or 0:,.2f}")
+    return None
+
+
+def known_channel(case, actor, f):
+    return None if f["channel"] in CHANNEL else _("请选择有效的通知渠道。")
+
+
+def satisfaction_one_to_five(case, actor, f):
+    value = f.get("satisfaction")
+    return None if isinstance(value, int) and 1 <= value <= 5 else _("满意度只能是 1 到 5。")
+
+
+def confirmed_or_reason(case, actor, f):
+    if not case.customer_confirmed and not (f.get("reason") or "").strip():
+        return _("客户尚未签字确认处理结果，结案须写明理由。")
+    return None
+
+
+def not_extended_before(case, actor, f):
+    return _("此案件已延期过一次，不能再次延期。") if case.extension_reason else None
+
+
+def deadline_within_limit(case, actor, f):
+    new_deadline, current = f["new_deadline"], case.next_due_at or utcnow()
+    if new_deadline <= current:
+        return _("新的截止时间必须晚于当前截止时间。")
+    if new_deadline > current + timedelta(days=setting_int("extension_max_days")):
+        return _("延期不能超过 %(days)s 天。", days=setting_int("extension_max_days"))
+    return None
+
+
+def within_appeal_period(case, actor, f):
+    if case.appeal_deadline is None or utcnow() > case.appeal_deadline:
+        return _("已超过申诉期限，不能申诉。")
+    return None
+
+
+# --- effects --------------------------------------------------------------------------------------------
+def record_valid(case, actor, f):
+    case.is_valid, case.validity_reason = True, f["reason"]
+
+
+def record_invalid(case, actor, f):
+    case.is_valid, case.validity_reason = False, f["reason"]
+    case.appeal_deadline = utcnow() + timedelta(days=setting_int("appeal_period_days"))
+    case.next_due_at = None
+
+
+def assign_department(case, actor, f):
+    case.department, case.handler = f["department"], f["handler"]
+
+
+def record_proposal(case, actor, f):
+    case.resolution_type = f["resolution_type"]
+    case.proposed_amount = f.get("amount")
+    if f.get("comment"):
+        case.resolution_detail = f["comment"]
+    case.proposed_by_id = actor.id
+
+
+def notify_customer(case, actor, f):
+    _log(case, actor, f["channel"], _("通知客户处理方案：%(plan)s", plan=case.resolution_detail or
+                                   RESOLUTION_TYPE.label(case.resolution_type)))
+
+
+def customer_agrees(case, actor, f):
+    _log(case, actor, "phone", f["opinion"], opinion="agree", outcome=_("客户同意处理方案"))
+    case.customer_confirmed, case.customer_confirmed_on = True, local_today()
+
+
+def customer_disagrees(case, actor, f):
+    _log(case, actor, "phone", f["opinion"], opinion="disagree", outcome=_("客户不同意，方案退回重拟"))
+    case.customer_confirmed = False
+
+
+def start_follow_up(case, actor, f):
+    _log(case, actor, "phone", f["content"], outcome=_("回访"))
+
+
+def close_case(case, actor, f):
+    case.satisfaction, case.feedback = f["satisfaction"], f["feedback"]
+    case.closed_at, case.next_due_at = utcnow(), None
+    case.appeal_deadline = utcnow() + timedelta(days=setting_int("appeal_period_days"))
+
+
+def archive_case(case, actor, f):
+    case.archived_at = utcnow()
+
+
+def raise_level(case, actor, f):
+    case.escalation_level = (case.escalation_level or 0) + 1
+
+
+def extend_deadline(case, actor, f):
+    case.next_due_at, case.extension_reason = f["new_deadline"], f["reason"]
+
+
+def reopen(case, actor, f):
+    case.closed_at = None
+    case.escalation_level = (case.escalation_level or 0) + 1
+
+
+CASE.add("accept", _l("受理"), ["registered"], "accepted", ["clerk"], required=["reason"], effects=[record_valid])
+CASE.add("reject", _l("不予受理"), ["registered"], "rejected", ["clerk"], required=["reason"],
+         effects=[record_invalid])
+CASE.add("assign", _l("分派责任部门"), ["accepted", "reopened"], "investigating", ["clerk"],
+         required=["department", "handler"], guards=[valid_assignment], effects=[assign_department])
+CASE.add("propose", _l("拟定处理方案"), ["investigating"], "solution_proposed", ["handler"],
+         required=["resolution_type"], guards=[investigation_written, known_resolution, non_negative_amount],
+         effects=[record_proposal])
+CASE.add("send_back", _l("退回重新调查"), ["solution_proposed"], "investigating", ["approver"],
+         required=["comment"])
+CASE.add("approve", _l("审批通过"), ["solution_proposed"], "approved", ["approver"],
+         guards=[not_own_proposal, within_approval_limit])
+CASE.add("notify", _l("通知客户"), ["approved"], "customer_notified", ["clerk"], required=["channel"],
+         guards=[known_channel], effects=[notify_customer])
+CASE.add("customer_agree", _l("客户同意"), ["customer_notified"], "customer_confirmed", ["clerk"],
+         required=["opinion"], effects=[customer_agrees])
+CASE.add("customer_disagree", _l("客户不同意"), ["customer_notified"], "solution_proposed", ["clerk"],
+         required=["opinion"], effects=[customer_disagrees])
+CASE.add("implement", _l("开始执行"), ["customer_confirmed"], "implementing", ["clerk", "handler"])
+CASE.add("follow_up", _l("回访客户"), ["implementing"], "follow_up", ["clerk"], required=["content"],
+         effects=[start_follow_up])
+CASE.add("close", _l("结案"), ["follow_up"], "closed", ["clerk"], required=["satisfaction", "feedback"],
+         guards=[satisfaction_one_to_five, confirmed_or_reason], effects=[close_case])
+CASE.add("archive", _l("归档"), ["closed"], "archived", ["clerk"], effects=[archive_case])
+CASE.add("escalate", _l("升级"), OPEN, None, ["clerk", "handler", "approver"], required=["reason"],
+         effects=[raise_level])
+CASE.add("extend", _l("延期"), OPEN, None, ["clerk", "approver"], required=["new_deadline", "reason"],
+         guards=[not_extended_before, deadline_within_limit], effects=[extend_deadline])
+CASE.add("appeal", _l("客户申诉"), ["closed", "rejected"], "reopened", ["clerk"], required=["reason"],
+         guards=[within_appeal_period], effects=[reopen])

@@ -1,0 +1,177 @@
+"""The claim: submitted → review → investigation → assessed → approval (limits, countersign) → confirmed → paid → closed."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from kesu.choices import APPROVAL_KIND, CLAIM_STATUS, COMPENSATION_FORM, PAYMENT_METHOD
+from kesu.extensions import db
+from kesu.models import Approval, Payment, User
+from kesu.settings import setting_decimal
+from kesu.timeutil import utcnow
+from kesu.workflow.core import Machine
+
+CLAIM = Machine("claim", CLAIM_STATUS, case_of=lambda claim: claim.case)
+
+
+def money(value: Decimal | None) -> str:
+    return f"¥{value or 0:,.2f}"
+
+
+def required_reviews(claim) -> set[str]:
+    """Which countersigns (会签) the proposed amount needs, from the settings."""
+    amount = claim.proposed_amount or Decimal(0)
+    needed = set()
+    if amount > setting_decimal("countersign_legal_above"):
+        needed.add("legal_review")
+    if amount > setting_decimal("countersign_finance_above"):
+        needed.add("finance_review")
+    return needed
+
+
+def signed_reviews(claim) -> set[str]:
+    return {a.kind for a in claim.approvals if a.kind != "approval" and a.decision == "approve"}
+
+
+def review_kind(actor) -> str | None:
+    """Legal staff sign as legal, finance staff as finance; anyone else cannot countersign."""
+    kind = actor.department.kind if actor.department is not None else None
+    if kind == "legal":
+        return "legal_review"
+    if actor.role == "finance" or kind == "finance":
+        return "finance_review"
+    return None
+
+
+# --- guards ------------------------------------------------------------------------------------------------
+def verified_within_claimed(claim, actor, f):
+    loss = f["verified_loss"]
+    if loss < 0 or loss > claim.claimed_amount:
+        return _("核定损失须在 0 到索赔金额 %(claimed)s 之间。", claimed=money(claim.claimed_amount))
+    if f["compensation_form"] not in COMPENSATION_FORM:
+        return _("请选择有效的赔偿形式。")
+    return None
+
+
+def proposal_within_verified(claim, actor, f):
+    amount = f["amount"]
+    if amount <= 0 or amount > (claim.verified_loss or 0):
+        return _("拟赔金额须大于 0 且不超过核定损失 %(loss)s。", loss=money(claim.verified_loss))
+    return None
+
+
+def can_countersign(claim, actor, f):
+    kind = review_kind(actor)
+    if kind is None:
+        return _("只有法务部或财务人员可以会签。")
+    if kind not in required_reviews(claim):
+        return _("此索赔金额不需要%(kind)s。", kind=APPROVAL_KIND.label(kind))
+    if kind in signed_reviews(claim):
+        return _("%(kind)s已完成。", kind=APPROVAL_KIND.label(kind))
+    return None
+
+
+def not_own_proposal(claim, actor, f):
+    return _("不能审批自己提交的方案。") if claim.proposed_by_id == actor.id else None
+
+
+def countersigns_in(claim, actor, f):
+    missing = required_reviews(claim) - signed_reviews(claim)
+    if missing:
+        names = "、".join(str(APPROVAL_KIND.label(kind)) for kind in APPROVAL_KIND if kind in missing)
+        return _("审批前须先完成%(missing)s。", missing=names)
+    return None
+
+
+def not_already_escalated_by(claim, actor, f):
+    if any(a.user_id == actor.id and a.decision == "escalate" for a in claim.approvals):
+        return _("您已将此索赔上报，须由授权额度更高的主管审批。")
+    return None
+
+
+def someone_can_approve(claim, actor, f):
+    """Passing a claim up only makes sense if an active approver's limit covers it."""
+    amount = claim.proposed_amount or Decimal(0)
+    if amount <= (actor.approval_limit or 0):
+        return None
+    higher = db.session.scalar(select(User.id).where(User.role.in_(("approver", "admin")), User.active.is_(True),
+                                                     User.approval_limit >= amount).limit(1))
+    return None if higher else _("没有授权额度达到 %(amount)s 的主管，无法上报。", amount=money(amount))
+
+
+def payment_within_approved(claim, actor, f):
+    amount = f["amount"]
+    if f["method"] not in PAYMENT_METHOD:
+        return _("请选择有效的支付方式。")
+    if amount <= 0:
+        return _("支付金额必须大于 0。")
+    if claim.paid_total + amount > (claim.approved_amount or 0):
+        return _("支付总额不能超过批准金额 %(approved)s（已支付 %(paid)s）。",
+                 approved=money(claim.approved_amount), paid=money(claim.paid_total))
+    return None
+
+
+# --- effects -----------------------------------------------------------------------------------------------
+def record_assessment(claim, actor, f):
+    claim.verified_loss, claim.compensation_form = f["verified_loss"], f["compensation_form"]
+
+
+def record_proposal(claim, actor, f):
+    claim.proposed_amount, claim.proposed_by_id = f["amount"], actor.id
+
+
+def record_countersign(claim, actor, f):
+    claim.approvals.append(Approval(user_id=actor.id, role=actor.role, kind=review_kind(actor), decision="approve",
+                                    amount=claim.proposed_amount, comment=f.get("comment"), decided_at=utcnow()))
+
+
+def approve_or_pass_up(claim, actor, f):
+    """Within the approver's limit the claim is approved; above it, the approval is recorded and passed up."""
+    amount = claim.proposed_amount
+    within = amount <= (actor.approval_limit or 0)
+    claim.approvals.append(Approval(user_id=actor.id, role=actor.role, kind="approval",
+                                    decision="approve" if within else "escalate", amount=amount,
+                                    comment=f.get("comment"), decided_at=utcnow()))
+    if within:
+        claim.approved_amount = amount
+        return "approved"
+    return None
+
+
+def record_rejection(claim, actor, f):
+    claim.approvals.append(Approval(user_id=actor.id, role=actor.role, kind="approval", decision="reject",
+                                    amount=claim.proposed_amount, comment=f["comment"], decided_at=utcnow()))
+
+
+def record_payment(claim, actor, f):
+    paid_before = claim.paid_total
+    claim.payments.append(Payment(method=f["method"], amount=f["amount"], voucher_no=f["voucher_no"],
+                                  paid_at=utcnow(), recorded_by_id=actor.id))
+    return "paid" if paid_before + f["amount"] == claim.approved_amount else None
+
+
+def close_claim(claim, actor, f):
+    claim.closed_at, claim.next_due_at = utcnow(), None
+
+
+CLAIM.add("review", _l("初审"), ["submitted"], "preliminary_review", ["clerk"])
+CLAIM.add("investigate", _l("调查核实"), ["preliminary_review"], "investigating", ["clerk", "handler"])
+CLAIM.add("assess", _l("核定损失"), ["investigating"], "assessed", ["clerk", "handler"],
+          required=["verified_loss", "compensation_form"], guards=[verified_within_claimed],
+          effects=[record_assessment])
+CLAIM.add("submit_for_approval", _l("提交审批"), ["assessed"], "pending_approval", ["clerk"], required=["amount"],
+          guards=[proposal_within_verified], effects=[record_proposal])
+CLAIM.add("countersign", _l("会签"), ["pending_approval"], None, ["approver", "finance"],
+          guards=[can_countersign], effects=[record_countersign])
+CLAIM.add("approve", _l("审批"), ["pending_approval"], None, ["approver"],
+          guards=[not_own_proposal, countersigns_in, not_already_escalated_by, someone_can_approve],
+          effects=[approve_or_pass_up])
+CLAIM.add("reject", _l("驳回"), ["pending_approval"], "rejected", ["approver"], required=["comment"],
+          guards=[not_own_proposal], effects=[record_rejection])
+CLAIM.add("confirm", _l("客户确认"), ["approved"], "customer_confirmed", ["clerk"])
+CLAIM.add("pay", _l("支付"), ["customer_confirmed"], None, ["finance"], required=["method", "amount", "voucher_no"],
+          guards=[payment_within_approved], effects=[record_payment])
+CLAIM.add("close", _l("结案"), ["paid", "rejected"], "closed", ["clerk"], effects=[close_claim])

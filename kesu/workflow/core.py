@@ -1,0 +1,142 @@
+"""The machinery shared by the three state machines: a transition is data; ``perform`` is the only way a status changes.
+
+A transition names its sources, target, roles, required fields, guards and effects. A guard returns ``None``
+or the Chinese sentence saying why the step is refused. Effects change the record (timestamps, amounts,
+contact-log entries) and may choose the target. ``perform`` checks everything before it changes anything, so
+a refused call leaves the session as it found it; the audit trail gets one ``transition`` event carrying the
+actor, the comment and every changed field (status old → new included), in the caller's transaction.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm.exc import StaleDataError
+
+from kesu.audit import acting_as
+from kesu.choices import ROLE, Choices
+from kesu.extensions import db
+from kesu.timeutil import utcnow
+
+Guard = Callable[[Any, Any, dict], "str | None"]
+Effect = Callable[[Any, Any, dict], "str | None"]
+
+#: Names of the fields transitions ask for, for "请填写…" messages and the action forms.
+FIELD_LABELS = {
+    "reason": _l("理由"),
+    "comment": _l("意见"),
+    "department": _l("责任部门"),
+    "handler": _l("处理人"),
+    "resolution_type": _l("处理方式"),
+    "amount": _l("金额"),
+    "channel": _l("通知渠道"),
+    "opinion": _l("客户意见"),
+    "content": _l("回访内容"),
+    "satisfaction": _l("满意度"),
+    "feedback": _l("回访意见"),
+    "new_deadline": _l("新的截止时间"),
+    "verified_loss": _l("核定损失"),
+    "compensation_form": _l("赔偿形式"),
+    "method": _l("支付方式"),
+    "voucher_no": _l("凭证号"),
+    "decision": _l("决定"),
+}
+
+
+class WorkflowError(Exception):
+    """A refused step. ``str(error)`` is the Chinese sentence to show the user."""
+
+
+@dataclass(frozen=True)
+class Transition:
+    key: str
+    label: object
+    sources: frozenset[str]
+    target: str | None  # None: stays in its state (escalate, extend, countersign, a partial payment)
+    roles: frozenset[str]
+    required: tuple[str, ...] = ()
+    guards: tuple[Guard, ...] = ()
+    effects: tuple[Effect, ...] = ()
+
+
+@dataclass
+class Machine:
+    name: str
+    statuses: Choices
+    transitions: dict[str, Transition] = field(default_factory=dict)
+    #: The case a record belongs to, for the handler's department rule.
+    case_of: Callable[[Any], Any] = lambda record: record
+
+    def add(self, key: str, label, sources: Sequence[str], target: str | None, roles: Sequence[str], *,
+            required: Sequence[str] = (), guards: Sequence[Guard] = (), effects: Sequence[Effect] = ()) -> None:
+        self.transitions[key] = Transition(key, label, frozenset(sources), target, frozenset(roles),
+                                           tuple(required), tuple(guards), tuple(effects))
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def rule_refusal(machine: Machine, transition: Transition, record: Any, actor: Any) -> str | None:
+    """Role, state and department: whether ``actor`` may start ``transition`` on ``record`` at all now."""
+    if actor.role not in transition.roles and actor.role != "admin":
+        return _("您的角色（%(role)s）不能执行「%(action)s」。", role=ROLE.label(actor.role), action=transition.label)
+    if record.status not in transition.sources:
+        return _("案卷当前状态为「%(status)s」，不能执行「%(action)s」。",
+                 status=machine.statuses.label(record.status), action=transition.label)
+    if actor.role == "handler":
+        case = machine.case_of(record)
+        if case is None or case.department_id is None or case.department_id != actor.department_id:
+            return _("只有责任部门的处理人才能办理此案件。")
+    return None
+
+
+def refusal(machine: Machine, transition: Transition, record: Any, actor: Any, fields: dict) -> str | None:
+    """Why ``actor`` may not perform ``transition`` on ``record`` with ``fields``, or None when they may."""
+    message = rule_refusal(machine, transition, record, actor)
+    if message:
+        return message
+    for name in transition.required:
+        if _blank(fields.get(name)):
+            return _("请填写%(field)s。", field=FIELD_LABELS.get(name, name))
+    for guard in transition.guards:
+        message = guard(record, actor, fields)
+        if message:
+            return message
+    return None
+
+
+def available(machine: Machine, record: Any, actor: Any) -> list[Transition]:
+    """The transitions ``actor`` may start on ``record`` now: the buttons to show (fields are asked next)."""
+    return [t for t in machine.transitions.values() if rule_refusal(machine, t, record, actor) is None]
+
+
+def run(machine: Machine, record: Any, action: str, actor: Any, fields: dict) -> str:
+    """Check, then apply; returns the new status. Flushes, so an edit conflict surfaces here."""
+    transition = machine.transitions.get(action)
+    if transition is None:
+        raise WorkflowError(_("未知的操作：%(action)s", action=action))
+    message = refusal(machine, transition, record, actor, fields)
+    if message:
+        raise WorkflowError(message)
+    old_status = record.status
+    target = transition.target
+    for effect in transition.effects:
+        chosen = effect(record, actor, fields)
+        if chosen:
+            target = chosen
+    if target:
+        record.status = target
+    record.updated_at = utcnow()  # marks the record changed, so its version moves even when the status stays
+    comment = fields.get("comment") or fields.get("reason") or fields.get("opinion") or ""
+    record._audit_action = "transition"
+    record._audit_comment = f"{transition.label}" + (f"：{comment}" if comment else "")
+    try:
+        with acting_as(actor.id, actor.username):  # the trail names the actor, whoever runs the code
+            db.session.flush()
+    except StaleDataError as exc:
+        raise WorkflowError(_("此记录刚被其他用户处理过，您的操作没有执行。请刷新页面后重试。")) from exc
+    return record.status if target else old_status
