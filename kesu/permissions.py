@@ -147,3 +147,13 @@ def mask_email(value: str | None) -> str:
         return ""
     local, _, domain = value.partition("@")
     return (local[:1] + "***@" + domain) if domain else local[:1] + "***"
+
+
+PERSONAL_MASKS = {"phone": mask_phone, "email": mask_email}
+
+
+def personal_value_for(user: Any, kind: str, value: Any) -> str:
+    """A phone or e-mail (``kind``) as ``user`` may see it: whole for admin and clerk, masked for the rest."""
+    if value is None:
+        return ""
+    return str(value) if sees_personal_info(user) else PERSONAL_MASKS[kind](str(value))

@@ -7,18 +7,14 @@ from markupsafe import Markup, escape
 from kesu.admin.base import KesuModelView
 from kesu.choices import AUDIT_ACTION
 from kesu.labels import LABELS
-from kesu.permissions import mask_email, mask_phone, sees_personal_info
-
-
-#: Fields whose values are personal data wherever they occur in the trail.
-PERSONAL_FIELDS = {"phone": mask_phone, "email": mask_email}
+from kesu.permissions import PERSONAL_MASKS, personal_value_for
 
 
 def _shown(field: str, value) -> str:
+    """A value of the trail; phone and e-mail fields of any table are personal data."""
     if value is None:
         return "∅"
-    mask = PERSONAL_FIELDS.get(field)
-    return mask(str(value)) if mask and not sees_personal_info(current_user) else str(value)
+    return personal_value_for(current_user, field, value) if field in PERSONAL_MASKS else str(value)
 
 
 def format_changes(view, context, model, name) -> Markup:

@@ -254,7 +254,7 @@ class KesuModelView(ModelView):
         return super().handle_view_exception(exc)
 
     # --- personal information -------------------------------------------------------------------
-    def _log_personal_info_view(self, name: str) -> None:
+    def _log_personal_info_view(self) -> None:
         if not self.personal_info_columns or not sees_personal_info(current_user):
             return
         db.session.commit()  # end the page's read transaction; the event is written in a fresh one
@@ -267,5 +267,5 @@ class KesuModelView(ModelView):
     def details_view(self):
         response = super().details_view()
         if isinstance(response, str):  # rendered, not redirected
-            self._log_personal_info_view("details_view")
+            self._log_personal_info_view()
         return response

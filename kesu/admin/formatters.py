@@ -10,7 +10,7 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 
 from kesu.choices import Choices
-from kesu.permissions import mask_email, mask_phone, sees_personal_info
+from kesu.permissions import personal_value_for
 from kesu.timeutil import format_local
 
 
@@ -44,13 +44,11 @@ def choice(choices: Choices, attribute: str):
 
 def masked(kind: str, attribute: str | None = None):
     """Phone or e-mail, masked for every role but admin and clerk (个人信息保护法)."""
-    mask = mask_phone if kind == "phone" else mask_email
-
     def format_(view, context, model, name):
         target = model
         for part in (attribute or name).split("."):
             target = getattr(target, part, None) if target is not None else None
-        return (target or "") if sees_personal_info(current_user) else mask(target)
+        return personal_value_for(current_user, kind, target)
     return format_
 
 
