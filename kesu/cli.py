@@ -17,6 +17,7 @@ from kesu.choices import ROLE
 from kesu.extensions import db
 from kesu.models import Department, User
 from kesu.seed import load_defaults
+from kesu.timeutil import format_local
 
 kesu_cli = AppGroup("kesu", help="kesu 管理命令")
 
@@ -121,3 +122,29 @@ def demo_command(cases: int, once: bool, seed: int) -> None:
     if counts.get("users"):
         click.echo("演示账号 kefu（客服）、zhiliang（质量部处理人）、zhuguan（主管）、jingli（经理）、caiwu（财务）、"
                    "shenji（审计）等的密码与 admin 相同" if path.exists() else f"演示账号密码：{password}")
+
+
+@kesu_cli.command("check-sla")
+@click.option("--dry-run", is_flag=True, help="只列出超时记录，不升级")
+def check_sla_command(dry_run: bool) -> None:
+    """List overdue cases and claims and escalate each one level (one transaction, audited)."""
+    from kesu.models import Case, Claim
+    from kesu.sla import escalate_overdue, overdue
+
+    if dry_run:
+        records = overdue(Case) + overdue(Claim)
+        for record in records:
+            click.echo(f"{_record_no(record)}\t{record.status}\t截止 {format_local(record.next_due_at)}")
+        click.echo(f"超时记录 {len(records)} 条（未升级）。")
+        return
+    with acting_as(None, "kesu check-sla"):
+        escalations = escalate_overdue()
+        db.session.commit()
+    for item in escalations:
+        click.echo(f"{_record_no(item.record)}\t截止 {format_local(item.was_due)}\t→ 升至 {item.level} 级，"
+                   f"新截止 {format_local(item.next_due)}")
+    click.echo(f"超时记录 {len(escalations)} 条，已全部升级。")
+
+
+def _record_no(record) -> str:
+    return getattr(record, "case_no", None) or getattr(record, "claim_no", "")

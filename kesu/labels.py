@@ -161,4 +161,8 @@ LABELS = {
     "action": _l("操作"),
     "changes": _l("变更内容（旧 → 新）"),
     "ip": _l("IP 地址"),
+    # holiday calendar
+    "day": _l("日期"),
+    "is_working_day": _l("调休上班"),
+    "source": _l("来源"),
 }

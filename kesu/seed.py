@@ -5,6 +5,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kesu.models import Category, Department, Setting, SlaRule
+from kesu.sla import seed_holidays
 
 DEPARTMENTS = (
     ("客户服务部", "CS", "customer_service"),
@@ -45,7 +46,7 @@ SETTINGS = (
 
 def load_defaults(session: Session) -> dict[str, int]:
     """Add missing departments, categories, SLA rules and settings; return how many of each were added."""
-    added = {"departments": 0, "categories": 0, "sla_rules": 0, "settings": 0}
+    added = {"departments": 0, "categories": 0, "sla_rules": 0, "settings": 0, "holidays": 0}
     existing = set(session.scalars(select(Department.name)))
     for name, code, kind in DEPARTMENTS:
         if name not in existing:
@@ -67,4 +68,5 @@ def load_defaults(session: Session) -> dict[str, int]:
         if key not in existing:
             session.add(Setting(key=key, value=value, description=description))
             added["settings"] += 1
+    added["holidays"] = seed_holidays(session)
     return added

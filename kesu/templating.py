@@ -5,10 +5,10 @@ from flask import Flask, current_app
 from flask_babel import get_locale
 from flask_login import current_user
 
-from kesu import choices, models
+from kesu import choices, models, sla
 from kesu.admin.formatters import money
 from kesu.permissions import can
-from kesu.timeutil import format_local
+from kesu.timeutil import format_local, utcnow
 
 LABEL_SETS = {
     "channel": choices.CHANNEL,
@@ -34,6 +34,9 @@ def register(app: Flask) -> None:
             "role_label": choices.ROLE.label,
             "money": money,
             "local_time": format_local,
+            "now_utc": utcnow,
+            "calendar_warning": sla.record_calendar_warning,
+            "options": lambda kind: LABEL_SETS[kind].pairs(),
             "user_can": lambda operation, model_name: can(current_user, operation, getattr(models, model_name)),
             "languages": current_app.config["LANGUAGES"],
             "current_language": _current_language(),

@@ -54,6 +54,9 @@ def database_template(tmp_path_factory) -> str:
     app = create_app(_config(f"sqlite:///{path}", path.parent))
     with app.app_context():
         upgrade()
+        with acting_as(None, "test setup"):  # every copy starts with the reference data (holiday calendar…)
+            load_defaults(db.session)
+            db.session.commit()
         db.engine.dispose()
     return str(path)
 

@@ -85,17 +85,19 @@ def test_bad_user_input_is_refused(login_as, app, bad, message):
         assert count(User) == 8
 
 
-def test_satisfaction_outside_one_to_five_is_refused(login_as, app, staff):
+@pytest.mark.parametrize("satisfaction", ["9", "0", "很好"])
+def test_satisfaction_outside_one_to_five_is_refused_when_closing(login_as, app, staff, satisfaction):
     from kesu.models import Case
-    from tests.forms import case_form
 
     with app.app_context():
-        case = make_case()
-        case_id, data = case.id, case_form(case, satisfaction="9")
-    response = login_as("clerk").post_form(f"/admin/case/edit/?id={case_id}", data)
+        case = make_case(status="follow_up", customer_confirmed=True)
+        case_id, version = case.id, case.version
+    response = login_as("clerk").post_form(f"/admin/case/workflow/close/?id={case_id}",
+                                           {"version": str(version), "satisfaction": satisfaction, "feedback": "好"})
     assert "满意度只能是 1 到 5" in response.get_data(as_text=True)
     with app.app_context():
-        assert db.session.get(Case, case_id).satisfaction is None
+        case = db.session.get(Case, case_id)
+        assert case.satisfaction is None and case.status == "follow_up"
 
 
 def test_database_refuses_unknown_status_key(ctx, staff):

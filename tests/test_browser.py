@@ -1,14 +1,21 @@
-"""A real browser: log in and open the case list (Debian's chromium through Playwright)."""
+"""A real browser (Debian's chromium through Playwright): log in, open the list, and walk a case and its claim
+through every state by clicking the action buttons and filling their dialogs, as each role would.
+
+Screenshots go to ``$KESU_SCREENSHOTS`` when set (to look at them), else to the test's temporary folder."""
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import threading
+from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--no-first-run"]
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
 
 
@@ -35,9 +42,7 @@ def test_clerk_logs_in_and_sees_the_case_list(live_server, tmp_path):
     from tests.factories import PASSWORD
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"])
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 900}, locale="zh-CN")
         page.goto(live_server + "/admin/case/")
         assert "/login" in page.url
@@ -49,3 +54,113 @@ def test_clerk_logs_in_and_sees_the_case_list(live_server, tmp_path):
         assert "案件编号" in page.content()
         page.screenshot(path=str(tmp_path / "case_list.png"), full_page=True)
         browser.close()
+
+
+class Desk:
+    """One logged-in browser page per role; ``click`` presses an action button and submits its dialog."""
+
+    def __init__(self, browser, base: str, shots: Path) -> None:
+        self.browser, self.base, self.shots, self.pages, self.step = browser, base, shots, {}, 0
+
+    def page(self, role: str):
+        from tests.factories import PASSWORD
+
+        if role not in self.pages:
+            page = self.browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN").new_page()
+            page.goto(self.base + "/login")
+            page.fill("input[name=username]", role)
+            page.fill("input[name=password]", PASSWORD if role != "legal" else "long-enough-pw")
+            page.click("button[type=submit]")
+            self.pages[role] = page
+        return self.pages[role]
+
+    def open(self, role: str, path: str):
+        page = self.page(role)
+        page.goto(self.base + path)
+        return page
+
+    def click(self, role: str, path: str, action: str, fields: dict | None = None, expect: str = "") -> str:
+        page = self.open(role, path)
+        page.click(f'button[data-target="#wf-{action}"]')
+        dialog = page.locator(f"#wf-{action}")
+        dialog.wait_for(state="visible")
+        for name, value in (fields or {}).items():
+            field = dialog.locator(f'[name="{name}"]')
+            if name == "satisfaction":
+                dialog.locator(f'input[name="satisfaction"][value="{value}"]').check()
+            elif field.first.evaluate("e => e.tagName") == "SELECT":
+                field.select_option(str(value))
+            else:
+                field.fill(str(value))
+        self.step += 1
+        dialog.screenshot(path=str(self.shots / f"{self.step:02d}-{action}-dialog.png"))
+        dialog.locator("button[type=submit]").click()
+        page.wait_for_load_state()
+        text = page.locator("body").inner_text()
+        page.screenshot(path=str(self.shots / f"{self.step:02d}-{action}-done.png"), full_page=True)
+        assert f"已完成「" in text and expect in text, text[:600]
+        return text
+
+
+def test_a_case_and_its_claim_go_through_every_state_in_the_browser(app, staff, live_server, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    from kesu.extensions import db
+    from kesu.models import Case, Claim
+    from tests.factories import department, make_claim, user
+    from tests.test_workflow import _make_legal_reviewer
+
+    shots = Path(os.environ.get("KESU_SCREENSHOTS") or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
+    with app.app_context():
+        _make_legal_reviewer()
+        case = db.session.scalar(db.select(Case).order_by(Case.id))
+        claim = make_claim(case, amount="60000")
+        case_url, claim_url = f"/admin/case/details/?id={case.id}", f"/admin/claim/details/?id={claim.id}"
+        quality, handler = str(department("质量管理部").id), str(user("handler").id)
+        case_id = case.id
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
+        desk = Desk(browser, live_server, shots)
+        desk.click("clerk", case_url, "accept", {"reason": "产品在保修期内，投诉属实"}, expect="已受理")
+        desk.click("clerk", case_url, "assign", {"department": quality, "handler": handler}, expect="调查中")
+        edit = desk.open("handler", f"/admin/case/edit/?id={case_id}")
+        edit.fill("textarea[name=containment]", "库存 200 台已隔离")
+        edit.fill("textarea[name=root_cause]", "来料电容批次失效")
+        edit.fill("textarea[name=corrective_action]", "更换供应商批次并加严来料检验")
+        edit.screenshot(path=str(shots / "00-investigation-form.png"), full_page=True)
+        edit.click("input[type=submit][value='保存']")
+        desk.click("handler", case_url, "propose", {"resolution_type": "compensation", "amount": "50000",
+                                                     "comment": "赔偿损失 5 万元"}, expect="方案已拟定")
+        desk.click("manager", case_url, "approve", {"comment": "同意"}, expect="已审批")
+        desk.click("clerk", case_url, "notify", {"channel": "phone"}, expect="已通知客户")
+        desk.click("clerk", case_url, "customer_agree", {"opinion": "同意赔偿方案"}, expect="客户已确认")
+
+        desk.click("clerk", claim_url, "review", expect="初审")
+        desk.click("handler", claim_url, "investigate", expect="调查核实")
+        desk.click("handler", claim_url, "assess", {"verified_loss": "55000", "compensation_form": "cash"},
+                   expect="已核定")
+        desk.click("clerk", claim_url, "submit_for_approval", {"amount": "52000"}, expect="待审批")
+        desk.click("legal", claim_url, "countersign", {"comment": "协议条款无异议"}, expect="待审批")
+        desk.click("finance", claim_url, "countersign", {"comment": "预算可列支"}, expect="待审批")
+        desk.click("approver", claim_url, "approve", {"comment": "超出本人额度，上报"}, expect="待审批")
+        desk.click("manager", claim_url, "approve", {"comment": "同意"}, expect="已批准")
+        desk.click("clerk", claim_url, "confirm", expect="客户已确认")
+        desk.click("finance", claim_url, "pay", {"method": "bank_transfer", "amount": "20000",
+                                                  "voucher_no": "PZ-2026-001"}, expect="客户已确认")
+        desk.click("finance", claim_url, "pay", {"method": "bank_transfer", "amount": "32000",
+                                                  "voucher_no": "PZ-2026-002"}, expect="已支付")
+        desk.click("clerk", claim_url, "close", expect="已结案")
+
+        desk.click("handler", case_url, "implement", expect="执行中")
+        desk.click("clerk", case_url, "follow_up", {"content": "赔款已到账，客户表示满意"}, expect="回访中")
+        desk.click("clerk", case_url, "close", {"satisfaction": 5, "feedback": "处理及时"}, expect="已结案")
+        desk.click("clerk", case_url, "archive", expect="已归档")
+        final = desk.open("clerk", case_url)
+        final.screenshot(path=str(shots / "99-case-archived.png"), full_page=True)
+        assert final.locator(".kesu-actions").count() == 0  # nothing left to do on an archived case
+        browser.close()
+    with app.app_context():
+        assert db.session.get(Case, case_id).status == "archived"
+        assert db.session.scalar(db.select(Claim.status)) == "closed"

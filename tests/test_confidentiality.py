@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from kesu.extensions import db
-from kesu.models import AuditEvent, Case
+from kesu.models import AuditEvent, Case, ContactLog
 from tests.factories import department, make_case, make_claim, make_contact_log, make_customer
 from tests.forms import case_form
 
@@ -50,12 +50,25 @@ def test_handler_cannot_post_an_edit_to_another_departments_case(login_as, two_d
 
 def test_handler_cannot_move_own_case_to_another_department(login_as, two_departments, app):
     own, _other = two_departments
+    handler = login_as("handler")
+    assert 'name="department"' not in handler.get(f"/admin/case/edit/?id={own}").get_data(as_text=True)
     with app.app_context():
         data = case_form(db.session.get(Case, own), department=str(department("生产部").id))
-    response = login_as("handler").post_form(f"/admin/case/edit/?id={own}", data)
-    assert "不在您所在部门的权限范围内" in response.get_data(as_text=True)
+    handler.post_form(f"/admin/case/edit/?id={own}", data)
     with app.app_context():
         assert db.session.get(Case, own).department.name == "质量管理部"
+
+
+def test_scope_check_refuses_a_save_that_would_move_a_record_out_of_sight(login_as, two_departments, app):
+    """The last line of defence behind the missing field: a contact log moved to another department's case."""
+    own, other = two_departments
+    with app.app_context():
+        log_id = make_contact_log(db.session.get(Case, own)).id
+    response = login_as("handler").post_form(f"/admin/contactlog/edit/?id={log_id}", {
+        "case": str(other), "channel": "phone", "direction": "outbound", "content": "改到外部门"})
+    assert response.status_code == 200
+    with app.app_context():
+        assert db.session.get(ContactLog, log_id).case_id == own
 
 
 @pytest.mark.parametrize("endpoint,own_text,other_text", [

@@ -65,9 +65,9 @@ def test_handler_cannot_find_a_customer_by_masked_phone(login_as, app, staff):
 
 
 def case_with_overheld_goods(app) -> tuple[int, dict]:
-    """A case form whose one goods-on-hold row holds more than was affected."""
+    """An investigating case's form whose one goods-on-hold row holds more than was affected."""
     with app.app_context():
-        case = make_case()
+        case = make_case(status="investigating")
         case_id, data = case.id, case_form(case)
     data.update({"goods_holds-0-location": "in_stock", "goods_holds-0-quantity": "5",
                  "goods_holds-0-held_quantity": "9"})
@@ -76,7 +76,7 @@ def case_with_overheld_goods(app) -> tuple[int, dict]:
 
 def test_inline_goods_hold_above_quantity_is_refused_in_chinese(login_as, app, staff):
     case_id, data = case_with_overheld_goods(app)
-    page = login_as("clerk").post_form(f"/admin/case/edit/?id={case_id}", data).get_data(as_text=True)
+    page = login_as("handler").post_form(f"/admin/case/edit/?id={case_id}", data).get_data(as_text=True)
     assert "已隔离数量不能大于受影响数量" in page
     with app.app_context():
         assert db.session.scalar(select(GoodsHold)) is None
@@ -87,7 +87,7 @@ def test_constraint_violation_message_shows_no_sql(login_as, app, staff, monkeyp
 
     monkeypatch.setattr(GoodsHoldInline, "on_model_change", lambda *args: None)  # let the database check it
     case_id, data = case_with_overheld_goods(app)
-    page = login_as("clerk").post_form(f"/admin/case/edit/?id={case_id}", data).get_data(as_text=True)
+    page = login_as("handler").post_form(f"/admin/case/edit/?id={case_id}", data).get_data(as_text=True)
     assert "数据不符合规则" in page and "held_quantity" in page
     assert "INSERT" not in page and "[SQL" not in page
 

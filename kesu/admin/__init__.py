@@ -15,7 +15,7 @@ from kesu.admin.claims import ApprovalView, ClaimView, LossItemView, PaymentView
 from kesu.admin.documents import DocumentTemplateView, GeneratedDocumentView
 from kesu.admin.home import HomeView
 from kesu.admin.people import CustomerView, DepartmentView, UserView
-from kesu.admin.settings import CategoryView, SettingView, SlaRuleView
+from kesu.admin.settings import CategoryView, HolidayView, SettingView, SlaRuleView
 from kesu.models import (
     Accountability,
     Approval,
@@ -30,6 +30,7 @@ from kesu.models import (
     DocumentTemplate,
     GeneratedDocument,
     GoodsHold,
+    Holiday,
     LossItem,
     Payment,
     Setting,
@@ -57,6 +58,7 @@ VIEWS = (
     (UserView, User, _l("用户"), SYSTEM),
     (CategoryView, Category, _l("投诉类别"), SYSTEM),
     (SlaRuleView, SlaRule, _l("时限规则"), SYSTEM),
+    (HolidayView, Holiday, _l("节假日"), SYSTEM),
     (SettingView, Setting, _l("系统设置"), SYSTEM),
     (AuditEventView, AuditEvent, _l("审计日志"), SYSTEM),
 )

@@ -1,12 +1,14 @@
 """Admin view of accountability records (责任追究)."""
 from __future__ import annotations
 
+from flask import request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import ValidationError
 
 from kesu.admin.base import KesuModelView
 from kesu.admin.cases import AJAX_CASE, AJAX_USER
+from kesu.admin.workflow_actions import WorkflowActionsMixin
 from kesu.admin.filters_related import ForeignKeyEqual
 from kesu.admin.formatters import link_to, money_column
 from kesu.choices import ACCOUNTABILITY_CAUSE, ACCOUNTABILITY_MEASURE, ACCOUNTABILITY_STATUS
@@ -14,7 +16,7 @@ from kesu.labels import LABELS
 from kesu.models import Accountability, Department
 
 
-class AccountabilityView(KesuModelView):
+class AccountabilityView(WorkflowActionsMixin, KesuModelView):
     column_labels = LABELS
     column_list = ("case", "person", "department", "cause", "measure", "status", "decided_at", "created_at")
     column_select_related_list = ("case", "person", "department")
@@ -30,6 +32,15 @@ class AccountabilityView(KesuModelView):
                            "executed_at", "created_at")
     form_columns = ("case", "person", "department", "cause", "facts", "measure", "fine_amount", "improvement")
     form_ajax_refs = {"case": AJAX_CASE, "person": AJAX_USER}
+    details_template = "admin/workflow_details.html"
+
+    def create_form(self, obj=None):
+        """"追究责任" on a case page opens this form with the case and its responsible department filled in."""
+        form = super().create_form(obj)
+        self.prefill_case(form)
+        if form.case.data is not None and request.method == "GET" and not form.department.data:
+            form.department.data = form.case.data.department
+        return form
 
     def on_model_change(self, form, model: Accountability, is_created: bool) -> None:
         if model.person is None and model.department is None:

@@ -14,6 +14,7 @@ from flask_admin.contrib.sqla.filters import FilterEqual, FilterNotEqual
 from flask_admin.form import rules
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -32,7 +33,6 @@ WRITE_VIEWS = {
     "create_view": "create",
     "edit_view": "edit",
     "delete_view": "delete",
-    "action_view": "edit",
     "ajax_update": "edit",
 }
 
@@ -74,6 +74,30 @@ class CarriedField(rules.BaseRule):
 
     def __call__(self, form, form_opts=None, field_args=None) -> str:
         return ""
+
+
+class FieldIfPresent(rules.Field):
+    """A field rule that renders nothing when the field was taken out of this user's form."""
+
+    def __call__(self, form, form_opts=None, field_args=None):
+        return "" if getattr(form, self.field_name, None) is None else super().__call__(form, form_opts, field_args)
+
+
+class Section(rules.FieldSet):
+    """A titled group of fields. Fields locked for this user are left out of the form; a group with none
+    left shows ``locked_note`` (or nothing), so the page says why it cannot be edited."""
+
+    def __init__(self, names: tuple[str, ...], header, locked_note=None) -> None:
+        super().__init__([FieldIfPresent(name) for name in names], header)
+        self.names, self.header, self.locked_note = names, header, locked_note
+
+    def __call__(self, form, form_opts=None, field_args=None):
+        if any(getattr(form, name, None) is not None for name in self.names):
+            return super().__call__(form, form_opts, field_args)
+        if self.locked_note is None:
+            return ""
+        return Markup('<h3 class="mt-3">{}</h3><p class="text-muted kesu-locked">{}</p>').format(
+            self.header, self.locked_note)
 
 
 class KesuModelView(ModelView):
@@ -139,6 +163,8 @@ class KesuModelView(ModelView):
             return refused
         operation = WRITE_VIEWS.get(name)
         if operation and not self._can(operation):
+            abort(403)
+        if name == "action_view" and not any(self.is_action_allowed(action) for action, _text in self._actions):
             abort(403)
         return None
 
@@ -219,6 +245,29 @@ class KesuModelView(ModelView):
 
     def on_model_change(self, form, model, is_created: bool) -> None:
         self._check_scope(model)
+
+    # --- fields some users may not change ---------------------------------------------------------
+    def locked_fields(self, record: Any) -> tuple[str, ...]:
+        """Form fields ``current_user`` may not change on ``record`` (None when creating)."""
+        return ()
+
+    def _without_locked(self, form, record: Any):
+        for name in self.locked_fields(record):
+            if name in form:
+                del form[name]
+        return form
+
+    def create_form(self, obj=None):
+        return self._without_locked(super().create_form(obj), None)
+
+    def edit_form(self, obj=None):
+        return self._without_locked(super().edit_form(obj), obj)
+
+    def prefill_case(self, form) -> None:
+        """``?case_id=`` from a case page pre-fills the case field, if the user may see that case."""
+        case_id = request.args.get("case_id", type=int)
+        if case_id and not form.case.data and request.method == "GET":
+            form.case.data = form.case.loader.get_one(case_id)
 
     # --- edit conflicts (optimistic locking) ------------------------------------------------------
     @property

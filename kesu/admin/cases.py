@@ -8,18 +8,19 @@ import uuid
 import filetype
 from flask import current_app, g, request, send_file
 from flask_admin import expose
-from flask_admin.form import rules
 from flask_admin.model.form import InlineFormAdmin
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import FileField, ValidationError
-from wtforms.validators import InputRequired, NumberRange, Optional
+from wtforms.validators import InputRequired
 from sqlalchemy import select
 
-from kesu.admin.base import KesuModelView
+from kesu.admin.base import KesuModelView, Section
+from kesu.admin.workflow_actions import WorkflowActionsMixin
 from kesu.admin.filters_related import ForeignKeyEqual
-from kesu.admin.formatters import choice, link_to, masked, money_column
+from kesu.admin.filters import DueFilter
+from kesu.admin.formatters import choice, due_column, link_to, masked, money_column
 from kesu.choices import (
     CASE_STATUS,
     CHANNEL,
@@ -35,6 +36,7 @@ from kesu.labels import LABELS
 from kesu.extensions import db
 from kesu.models import Case, Category, ContactLog, Department, GoodsHold, User
 from kesu.timeutil import utcnow
+from kesu.workflow.case import may_edit_investigation
 
 AJAX_CUSTOMER = {"fields": ("name", "contact_person", "phone"), "placeholder": _l("输入客户名称或电话搜索"),
                  "page_size": 20, "minimum_input_length": 1}
@@ -60,7 +62,10 @@ class GoodsHoldInline(InlineFormAdmin):
         check_goods_hold(model)
 
 
-class CaseView(KesuModelView):
+INVESTIGATION_FIELDS = ("containment", "root_cause", "corrective_action", "preventive_action", "goods_holds")
+
+
+class CaseView(WorkflowActionsMixin, KesuModelView):
     column_labels = LABELS
     column_list = ("case_no", "received_at", "status", "customer.name", "title", "category.name", "channel",
                    "severity", "department.name", "handler", "next_due_at")
@@ -77,7 +82,7 @@ class CaseView(KesuModelView):
         ForeignKeyEqual(Case.category_id, _l("投诉类别"), Category),
         ForeignKeyEqual(Case.department_id, _l("责任部门"), Department),
         ForeignKeyEqual(Case.handler_id, _l("处理人"), User, where=User.role == "handler"),
-        "received_at", "next_due_at", "closed_at", "is_batch", "is_typical", "escalation_level", "satisfaction",
+        DueFilter(Case.next_due_at, _l("时限")), "received_at", "next_due_at", "closed_at", "is_batch", "is_typical", "escalation_level", "satisfaction",
         "product",
     )
     column_details_list = (
@@ -93,37 +98,41 @@ class CaseView(KesuModelView):
         "customer.phone": masked("phone", "customer.phone"),
         "customer.tier": choice(CUSTOMER_TIER, "customer.tier"),
         "proposed_amount": money_column,
+        "next_due_at": due_column,
     }
     personal_info_columns = ("customer.phone",)
     details_template = "admin/case_details.html"
 
+    # Status and what the workflow decides (validity, resolution, customer confirmation, satisfaction) are
+    # never fields: only the action buttons change them. Department and handler are set by "assign".
     form_columns = (
         "received_at", "channel", "market", "customer", "category", "severity", "is_batch", "title",
         "description", "customer_demand", "product", "model_no", "part_no", "lot_no", "quantity", "defect_rate",
-        "department", "handler", "is_valid", "validity_reason", "containment", "root_cause",
-        "corrective_action", "preventive_action", "goods_holds", "resolution_type", "resolution_detail",
-        "proposed_amount", "customer_confirmed", "customer_confirmed_on", "satisfaction", "feedback",
-        "is_typical", "lessons_learned",
+        "department", "handler", *INVESTIGATION_FIELDS, "is_typical", "lessons_learned",
     )
     form_rules = (
-        rules.FieldSet(("received_at", "channel", "market", "customer", "category", "severity", "is_batch",
-                        "title", "description", "customer_demand"), _l("投诉登记")),
-        rules.FieldSet(("product", "model_no", "part_no", "lot_no", "quantity", "defect_rate"), _l("产品信息")),
-        rules.FieldSet(("department", "handler", "is_valid", "validity_reason"), _l("受理与分派")),
-        rules.FieldSet(("containment", "root_cause", "corrective_action", "preventive_action", "goods_holds"),
-                       _l("调查（8D）")),
-        rules.FieldSet(("resolution_type", "resolution_detail", "proposed_amount", "customer_confirmed",
-                        "customer_confirmed_on"), _l("处理方案")),
-        rules.FieldSet(("satisfaction", "feedback", "is_typical", "lessons_learned"), _l("回访与案例库")),
+        Section(("received_at", "channel", "market", "customer", "category", "severity", "is_batch", "title",
+                 "description", "customer_demand"), _l("投诉登记")),
+        Section(("product", "model_no", "part_no", "lot_no", "quantity", "defect_rate"), _l("产品信息")),
+        Section(("department", "handler"), _l("责任部门")),
+        Section(INVESTIGATION_FIELDS, _l("调查（8D）"),
+                locked_note=_l("调查（8D）和受影响货物只能在“调查中”状态由责任部门的处理人填写。")),
+        Section(("is_typical", "lessons_learned"), _l("案例库")),
     )
     form_ajax_refs = {"customer": AJAX_CUSTOMER, "handler": AJAX_USER}
     form_args = {
         "title": {"description": _l("一句话概括投诉内容，便于列表查看")},
-        "satisfaction": {"validators": [Optional(), NumberRange(min=1, max=5, message=_l("满意度只能是 1 到 5。"))]},
         "category": {"query_factory": lambda: db.session.scalars(
             select(Category).where(Category.active.is_(True)).order_by(Category.sort_order, Category.id)).all()},
     }
     inline_models = (GoodsHoldInline(GoodsHold),)
+    bulk_actions = ("accept", "assign", "escalate", "archive")
+
+    def locked_fields(self, case: Case | None) -> tuple[str, ...]:
+        locked: tuple[str, ...] = () if current_user.role == "admin" else ("department", "handler")
+        if case is None or not may_edit_investigation(case, current_user):
+            locked += INVESTIGATION_FIELDS
+        return locked
 
     def on_model_change(self, form, model: Case, is_created: bool) -> None:
         if is_created:
@@ -148,11 +157,8 @@ class ContactLogView(KesuModelView):
     form_ajax_refs = {"case": AJAX_CASE}
 
     def create_form(self, obj=None):
-        """``?case_id=`` from the case page pre-fills the case, if the user may see that case."""
         form = super().create_form(obj)
-        case_id = request.args.get("case_id", type=int)
-        if case_id and not form.case.data and request.method == "GET":
-            form.case.data = form.case.loader.get_one(case_id)
+        self.prefill_case(form)
         return form
 
     def on_model_change(self, form, model, is_created: bool) -> None:
@@ -176,7 +182,13 @@ class GoodsHoldView(KesuModelView):
 
     def on_model_change(self, form, model, is_created: bool) -> None:
         check_goods_hold(model)
+        if model.case is not None and not may_edit_investigation(model.case, current_user):
+            raise ValidationError(_("受影响货物只能在“调查中”状态由责任部门的处理人填写。"))
         super().on_model_change(form, model, is_created)
+
+    def on_model_delete(self, model) -> None:
+        if not may_edit_investigation(model.case, current_user):
+            raise ValidationError(_("受影响货物只能在“调查中”状态由责任部门的处理人填写。"))
 
 
 class AttachmentView(KesuModelView):

@@ -6,9 +6,11 @@ from flask_babel import lazy_gettext as _l
 from wtforms import ValidationError
 
 from kesu.admin.base import KesuModelView
+from kesu.admin.workflow_actions import WorkflowActionsMixin
 from kesu.admin.cases import AJAX_CASE
 from kesu.admin.filters_related import CaseDepartmentEqual, ForeignKeyEqual
-from kesu.admin.formatters import link_to, money_column
+from kesu.admin.filters import DueFilter
+from kesu.admin.formatters import due_column, link_to, money_column
 from kesu.choices import APPROVAL_DECISION, APPROVAL_KIND, CLAIM_STATUS, COMPENSATION_FORM, PAYMENT_METHOD, ROLE
 from kesu.labels import LABELS
 from kesu.models import Approval, Claim, LossItem, Payment, User
@@ -19,7 +21,7 @@ MONEY_FORMATTERS = {name: money_column for name in (
     "amount")}
 
 
-class ClaimView(KesuModelView):
+class ClaimView(WorkflowActionsMixin, KesuModelView):
     column_labels = LABELS
     column_list = ("claim_no", "case", "status", "claimed_amount", "verified_loss", "approved_amount",
                    "compensation_form", "submitted_at", "next_due_at")
@@ -29,9 +31,10 @@ class ClaimView(KesuModelView):
                             "submitted_at", "next_due_at")
     column_searchable_list = ("claim_no", "reason", "case.case_no")
     choice_columns = {"status": CLAIM_STATUS, "compensation_form": COMPENSATION_FORM}
-    column_filters = ("status", "compensation_form", "submitted_at", "claimed_amount", "approved_amount",
-                      "next_due_at", CaseDepartmentEqual(Claim.case_id, _l("责任部门")))
-    column_formatters = {"case": link_to("case", "case_no", "case"), **MONEY_FORMATTERS}
+    column_filters = ("status", DueFilter(Claim.next_due_at, _l("时限")), "compensation_form", "submitted_at",
+                      "claimed_amount", "approved_amount", "next_due_at",
+                      CaseDepartmentEqual(Claim.case_id, _l("责任部门")))
+    column_formatters = {"case": link_to("case", "case_no", "case"), "next_due_at": due_column, **MONEY_FORMATTERS}
     column_details_list = ("claim_no", "case", "status", "submitted_at", "claimed_amount", "reason",
                            "verified_loss", "compensation_form", "proposed_amount", "proposed_by",
                            "approved_amount", "payment_deadline", "next_due_at", "closed_at", "created_at")

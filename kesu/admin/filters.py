@@ -1,13 +1,17 @@
 """List filters for our column types: dates typed in Shanghai time, money compared as Decimal."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from flask_admin.contrib.sqla import filters as sqla_filters
 from flask_admin.model import filters as model_filters
 
-from kesu.timeutil import local_to_utc
+from flask_babel import lazy_gettext as _l
+
+from kesu.timeutil import local_to_utc, utcnow
+
+DUE_SOON = timedelta(hours=24)
 
 
 def _parse_local(value: str) -> datetime:
@@ -89,3 +93,24 @@ class KesuFilterConverter(sqla_filters.FilterConverter):
     @model_filters.convert("Money")
     def conv_money(self, column, name, **kwargs):
         return [f(column, name, **kwargs) for f in MONEY_FILTERS]
+
+
+class DueFilter(sqla_filters.BaseSQLAFilter):
+    """"已超时" / "24 小时内到期" on a deadline column: the at-a-glance views of the SLA."""
+
+    OPTIONS = (("overdue", _l("已超时")), ("due_soon", _l("24 小时内到期")))
+
+    def __init__(self, column, name) -> None:
+        super().__init__(column, name, options=self.OPTIONS)
+
+    def validate(self, value: str) -> bool:
+        return value in dict(self.OPTIONS)
+
+    def apply(self, query, value, alias=None):
+        now = utcnow()
+        if value == "overdue":
+            return query.filter(self.column < now)
+        return query.filter(self.column >= now, self.column < now + DUE_SOON)
+
+    def operation(self):
+        return _l("为")

@@ -11,7 +11,7 @@ from markupsafe import Markup, escape
 
 from kesu.choices import Choices
 from kesu.permissions import personal_value_for
-from kesu.timeutil import format_local
+from kesu.timeutil import format_local, utcnow
 
 
 def money(value: Decimal | None) -> str:
@@ -67,3 +67,16 @@ def link_to(endpoint_attr: str, label_attr: str, endpoint: str):
         url = url_for(f"{endpoint}.details_view", id=related.id)
         return Markup(f'<a href="{escape(url)}">{escape(getattr(related, label_attr))}</a>')
     return format_
+
+
+def due_column(view, context, model, name) -> str:
+    """A deadline, marked overdue or due within 24 hours; the list colours the row from the mark."""
+    due = getattr(model, name)
+    if due is None:
+        return ""
+    now = utcnow()
+    if due < now:
+        return Markup('<span class="kesu-overdue" title="{}">{}</span>').format(_("已超时"), format_local(due))
+    if (due - now).total_seconds() < 24 * 3600:
+        return Markup('<span class="kesu-due-soon" title="{}">{}</span>').format(_("24 小时内到期"), format_local(due))
+    return format_local(due)

@@ -1,7 +1,9 @@
 """Settings an administrator edits: SLA rules and key/value settings."""
 from __future__ import annotations
 
-from sqlalchemy import Boolean, CheckConstraint, Integer, String, UniqueConstraint
+from datetime import date
+
+from sqlalchemy import Boolean, CheckConstraint, Date, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kesu.choices import CUSTOMER_TIER, MARKET, SLA_CLOCK, SLA_UNIT
@@ -32,6 +34,24 @@ class SlaRule(Audited, Timestamped, Base):
 
     def __str__(self) -> str:
         return f"{self.clock} {self.amount} {self.unit}"
+
+
+class Holiday(Audited, Timestamped, Base):
+    """One day of the statutory calendar that differs from Monday–Friday: a public holiday on a weekday,
+    or a weekend day worked in lieu (调休上班). Seeded from ``chinesecalendar``; admins enter next year's
+    State Council schedule before the package knows it. A year with no row at all is unknown."""
+
+    __tablename__ = "holiday"
+    __table_args__ = (CheckConstraint("source IN ('chinesecalendar', 'admin')", name="source"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date, unique=True)
+    is_working_day: Mapped[bool] = mapped_column(Boolean, default=False)
+    name: Mapped[str] = mapped_column(String(50))
+    source: Mapped[str] = mapped_column(String(20), default="admin")
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.name}"
 
 
 class Setting(Audited, Timestamped, Base):

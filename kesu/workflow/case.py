@@ -18,6 +18,14 @@ OPEN = ("registered", "accepted", "investigating", "solution_proposed", "approve
         "customer_confirmed", "implementing", "follow_up", "reopened")
 
 
+def may_edit_investigation(case, user) -> bool:
+    """The 8D fields and goods on hold: the responsible department's handler, while investigating (or an admin)."""
+    if user.role == "admin":
+        return True
+    return (user.role == "handler" and case.status == "investigating"
+            and case.department_id is not None and case.department_id == user.department_id)
+
+
 def _log(case, actor, channel: str, content: str, opinion: str | None = None, outcome: str | None = None) -> None:
     case.contact_logs.append(ContactLog(channel=channel, direction="outbound", staff_id=actor.id, content=content,
                                         opinion=opinion, outcome=outcome, contacted_at=utcnow()))

@@ -19,6 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from kesu.audit import acting_as
 from kesu.choices import ROLE, Choices
 from kesu.extensions import db
+from kesu.sla import start_clock
 from kesu.timeutil import utcnow
 
 Guard = Callable[[Any, Any, dict], "str | None"]
@@ -124,12 +125,15 @@ def run(machine: Machine, record: Any, action: str, actor: Any, fields: dict) ->
         raise WorkflowError(message)
     old_status = record.status
     target = transition.target
-    for effect in transition.effects:
-        chosen = effect(record, actor, fields)
-        if chosen:
-            target = chosen
-    if target:
-        record.status = target
+    with db.session.no_autoflush:  # effects and clocks may query; the step must reach the trail as one event
+        for effect in transition.effects:
+            chosen = effect(record, actor, fields)
+            if chosen:
+                target = chosen
+        if target:
+            record.status = target
+            if target != old_status and hasattr(record, "next_due_at"):
+                start_clock(record)  # the clock of the new status, from the SLA rules
     record.updated_at = utcnow()  # marks the record changed, so its version moves even when the status stays
     comment = fields.get("comment") or fields.get("reason") or fields.get("opinion") or ""
     record._audit_action = "transition"

@@ -1,0 +1,233 @@
+"""Time limits (SLA): Chinese working days, the clock each status runs, and what happens when one runs out.
+
+Working days follow the statutory calendar: Monday–Friday, minus public holidays, plus the weekend days
+worked in lieu (调休). The calendar is the ``holiday`` table, seeded from ``chinesecalendar`` and edited by
+administrators. A year with no row in that table is *unknown*: it is counted Monday–Friday and the record
+says so (:func:`unknown_years`); nothing crashes.
+
+Which clock runs is data too: ``SlaRule`` rows (clock, customer tier, market → amount and unit), the most
+specific active rule winning and, between equally specific ones, the shorter limit.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import chinese_calendar
+from flask_babel import gettext as _
+from sqlalchemy import event, extract, select
+from sqlalchemy.orm import Session
+
+from kesu.extensions import db
+from kesu.models import Case, Claim, Customer, Holiday, SlaRule
+from kesu.choices import SLA_CLOCK
+from kesu.timeutil import format_local, local_to_utc, to_local, utcnow
+
+#: Statuses whose records are still running against a clock (closing stops it).
+CASE_CLOCKS = {"registered": "first_response", "accepted": "internal_check", "investigating": "department_reply",
+               "reopened": "internal_check"}
+#: Serious or batch complaints are 8D cases: investigation starts with the 4-hour containment clock.
+EIGHT_D_CLOCKS = {"investigating": "containment"}
+CLAIM_CLOCKS = {"submitted": "claim_review", "preliminary_review": "claim_review",
+                "investigating": "claim_investigation"}
+EIGHT_D_SEVERITIES = ("major", "critical")
+#: Deadlines are never counted back before this year, so older calendars are not copied.
+CALENDAR_SEED_FROM = 2024
+
+
+HOLIDAY_NAMES = {holiday.value: holiday.chinese for holiday in chinese_calendar.constants.Holiday}
+
+
+# --- the calendar --------------------------------------------------------------------------------------
+def seed_holidays(session: Session) -> int:
+    """Copy ``chinesecalendar``'s holidays and in-lieu working days into the table; admin rows are kept."""
+    existing = set(session.scalars(select(Holiday.day)))
+    added = 0
+    for days, working in ((chinese_calendar.constants.holidays, False), (chinese_calendar.constants.workdays, True)):
+        for day, holiday in sorted(days.items()):
+            if day in existing or day.year < CALENDAR_SEED_FROM:
+                continue
+            is_weekday = day.weekday() < 5
+            if is_weekday != working:  # only the days that differ from Monday–Friday
+                name = HOLIDAY_NAMES.get(holiday, holiday) + ("调休上班" if working else "")
+                session.add(Holiday(day=day, is_working_day=working, name=name, source="chinesecalendar"))
+                added += 1
+    return added
+
+
+@dataclass
+class Calendar:
+    """The exceptions to Monday–Friday between two dates, and the years the table knows."""
+
+    exceptions: dict[date, bool]
+    known_years: set[int]
+
+    @classmethod
+    def load(cls, first: date, last: date) -> "Calendar":
+        rows = db.session.execute(select(Holiday.day, Holiday.is_working_day)
+                                  .where(Holiday.day >= first, Holiday.day <= last)).all()
+        years = set(db.session.scalars(select(extract("year", Holiday.day)).where(
+            Holiday.day >= date(first.year, 1, 1), Holiday.day <= date(last.year, 12, 31)).distinct()))
+        return cls({day: working for day, working in rows}, {int(y) for y in years})
+
+    def is_working_day(self, day: date) -> bool:
+        if day in self.exceptions:
+            return self.exceptions[day]
+        return day.weekday() < 5
+
+
+def add_working_days(start: datetime, n: int) -> datetime:
+    """``start`` plus ``n`` Chinese working days, at the same Shanghai wall-clock time (returned in UTC).
+
+    Each following day that is a working day counts one; a start on a holiday therefore ends ``n`` working
+    days after it, at the same time of day (a Saturday 10:00 plus one working day is Monday 10:00).
+    """
+    local = to_local(start)
+    horizon = local.date() + timedelta(days=n * 3 + 40)  # longer than any run of holidays
+    calendar = Calendar.load(local.date(), horizon)
+    day, counted = local.date(), 0
+    while counted < n:
+        day += timedelta(days=1)
+        if calendar.is_working_day(day):
+            counted += 1
+    return local_to_utc(datetime.combine(day, local.time().replace(tzinfo=None)))
+
+
+def is_working_day(day: date) -> bool:
+    return Calendar.load(day, day).is_working_day(day)
+
+
+def unknown_years(start: datetime, end: datetime) -> list[int]:
+    """The years between ``start`` and ``end`` the holiday table knows nothing of (counted Monday–Friday)."""
+    first, last = to_local(start).date(), to_local(end).date()
+    calendar = Calendar.load(first, last)
+    return [year for year in range(first.year, last.year + 1) if year not in calendar.known_years]
+
+
+def calendar_warning(due: datetime | None) -> str | None:
+    """The warning a record shows when its deadline was counted without a holiday calendar."""
+    if due is None:
+        return None
+    years = unknown_years(utcnow(), due) if due > utcnow() else unknown_years(due, due)
+    if not years:
+        return None
+    return _("%(years)s 年的法定节假日尚未录入（系统设置 → 节假日），截止时间暂按周一至周五计算。",
+             years="、".join(str(y) for y in years))
+
+
+# --- rules and clocks -----------------------------------------------------------------------------------
+def rule_for(clock: str, tier: str | None, market: str | None) -> SlaRule | None:
+    """The active rule for ``clock``: matching tier and market beat generic ones; ties go to the shorter."""
+    candidates = db.session.scalars(select(SlaRule).where(SlaRule.clock == clock, SlaRule.active.is_(True))).all()
+    matching = [r for r in candidates if r.tier in (None, tier) and r.market in (None, market)]
+    if not matching:
+        return None
+    def specificity(rule: SlaRule) -> int:
+        return (rule.tier is not None) + (rule.market is not None)
+    best = max(specificity(r) for r in matching)
+    return min((r for r in matching if specificity(r) == best), key=lambda r: deadline(r, utcnow()))
+
+
+def deadline(rule: SlaRule, start: datetime) -> datetime:
+    if rule.unit == "hours":
+        return start + timedelta(hours=rule.amount)
+    if rule.unit == "calendar_days":
+        return start + timedelta(days=rule.amount)
+    return add_working_days(start, rule.amount)
+
+
+def _customer_terms(record: Any) -> tuple[str | None, str | None]:
+    case = record if isinstance(record, Case) else record.case
+    if case is None:
+        return None, None
+    tier = case.customer.tier if case.customer is not None else None
+    return tier, case.market
+
+
+def clock_for(record: Any) -> str | None:
+    """The clock that runs while ``record`` is in its current status, if any."""
+    if isinstance(record, Case):
+        if record.status in EIGHT_D_CLOCKS and (record.is_batch or record.severity in EIGHT_D_SEVERITIES):
+            return EIGHT_D_CLOCKS[record.status]
+        return CASE_CLOCKS.get(record.status)
+    if isinstance(record, Claim):
+        return CLAIM_CLOCKS.get(record.status)
+    return None
+
+
+def start_clock(record: Any, now: datetime | None = None) -> datetime | None:
+    """Set ``next_due_at`` for the status ``record`` has just entered (None when no clock runs there)."""
+    clock = clock_for(record)
+    rule = rule_for(clock, *_customer_terms(record)) if clock else None
+    record.next_due_at = deadline(rule, now or utcnow()) if rule else None
+    return record.next_due_at
+
+
+def start_first_clocks(session: Session, flush_context: Any, instances: Any) -> None:
+    """``before_flush``: a new case gets its first-response deadline, a new claim its review deadline."""
+    for record in list(session.new):
+        if isinstance(record, Case) and record.first_response_due is None:
+            if record.customer is None and record.customer_id is not None:
+                record.customer = session.get(Customer, record.customer_id)
+            record.status = record.status or "registered"
+            start_clock(record, record.received_at)
+            record.first_response_due = record.next_due_at
+        elif isinstance(record, Claim) and record.next_due_at is None:
+            if record.case is None and record.case_id is not None:
+                record.case = session.get(Case, record.case_id)
+            record.status = record.status or "submitted"
+            start_clock(record, record.submitted_at)
+
+
+def install(session_class: type) -> None:
+    if not event.contains(session_class, "before_flush", start_first_clocks):
+        event.listen(session_class, "before_flush", start_first_clocks)
+
+
+def overdue(model: type, now: datetime | None = None) -> list[Any]:
+    """Open records of ``model`` whose deadline has passed, oldest deadline first."""
+    return list(db.session.scalars(select(model).where(model.next_due_at < (now or utcnow()))
+                                   .order_by(model.next_due_at)))
+
+
+@dataclass
+class Escalation:
+    record: Any
+    clock: str | None
+    was_due: datetime
+    level: int
+    next_due: datetime
+
+
+def escalate_overdue(now: datetime | None = None) -> list[Escalation]:
+    """Every overdue case and claim goes up one escalation level and gets a fresh deadline of the same
+    clock (24 hours where no clock runs), so the next run escalates it again only if that passes too.
+    Each escalation is an audit event; the caller commits."""
+    now = now or utcnow()
+    done = []
+    for model in (Case, Claim):
+        for record in overdue(model, now):
+            clock = clock_for(record)
+            rule = rule_for(clock, *_customer_terms(record)) if clock else None
+            was_due = record.next_due_at
+            record.escalation_level = (record.escalation_level or 0) + 1
+            record.next_due_at = deadline(rule, now) if rule else now + timedelta(hours=24)
+            record._audit_action = "transition"
+            record._audit_comment = _("超时自动升级：%(clock)s，截止 %(due)s，升至 %(level)s 级",
+                                      clock=SLA_CLOCK.label(clock) if clock else _("延期截止时间"),
+                                      due=format_local(was_due), level=record.escalation_level)
+            done.append(Escalation(record, clock, was_due, record.escalation_level, record.next_due_at))
+    db.session.flush()
+    return done
+
+
+def record_calendar_warning(record: Any) -> str | None:
+    """Shown on a record whose working-day deadline falls in a year the holiday table does not know."""
+    due = getattr(record, "next_due_at", None)
+    clock = clock_for(record)
+    rule = rule_for(clock, *_customer_terms(record)) if clock else None
+    if due is None or rule is None or rule.unit != "working_days":
+        return None
+    return calendar_warning(due)
+
