@@ -82,7 +82,8 @@ class CaseView(WorkflowActionsMixin, KesuModelView):
         ForeignKeyEqual(Case.category_id, _l("投诉类别"), Category),
         ForeignKeyEqual(Case.department_id, _l("责任部门"), Department),
         ForeignKeyEqual(Case.handler_id, _l("处理人"), User, where=User.role == "handler"),
-        DueFilter(Case.next_due_at, _l("时限")), "received_at", "next_due_at", "closed_at", "is_batch", "is_typical", "escalation_level", "satisfaction",
+        DueFilter(Case.next_due_at, _l("时限")), "received_at", "next_due_at", "closed_at", "is_batch",
+        "is_typical", "escalation_level", "satisfaction",
         "product",
     )
     column_details_list = (

@@ -19,7 +19,7 @@ from kesu.audit import last_editor
 from kesu.extensions import db
 from kesu.permissions import scope_query
 from kesu.workflow import MACHINES, WorkflowError, allowed_actions, perform
-from kesu.workflow.core import Transition
+from kesu.workflow.core import Transition, precondition_refusal
 
 BULK_PREFIX = "workflow_"
 
@@ -46,14 +46,15 @@ class WorkflowActionsMixin:
     def _details_url(self, record: Any) -> str:
         return url_for(".details_view", id=record.id, url=request.args.get("url"))
 
-    def action_dialogs(self, record: Any) -> list[tuple[Transition, ActionForm]]:
-        """The buttons of the detail page: each transition this user may start now, with its empty form."""
+    def action_dialogs(self, record: Any) -> list[tuple[Transition, ActionForm, str | None]]:
+        """The buttons of the detail page: each transition this user may start in this state, with its empty
+        form and, when something else must happen first (a countersign, an 8D root cause), why it is disabled."""
         dialogs = []
         for transition in allowed_actions(record, current_user):
             form = action_form_class(self.machine.name, transition.key)(formdata=None)
             form.prepare(record)
             form.version.data = record.version
-            dialogs.append((transition, form))
+            dialogs.append((transition, form, precondition_refusal(transition, record, current_user)))
         return dialogs
 
     def render(self, template: str, **kwargs: Any):
@@ -89,6 +90,9 @@ class WorkflowActionsMixin:
             else:
                 flash(_("已完成「%(action)s」，当前状态：%(status)s。", action=transition.label,
                         status=self.machine.statuses.label(record.status)), "success")
+                notice = record.__dict__.pop("_workflow_notice", None)
+                if notice:
+                    flash(notice, "info")
                 return redirect(self._details_url(record))
         return self.render("admin/workflow_action.html", record=record, transition=transition, form=form,
                            return_url=self._details_url(record))

@@ -31,11 +31,11 @@ def record_execution(record, actor, f):
     record.executed_at = utcnow()
 
 
-ACCOUNTABILITY.add("approve", _l("批准"), ["proposed"], "approved", ["approver"], guards=[not_about_oneself],
+ACCOUNTABILITY.add("approve", _l("批准"), ["proposed"], "approved", ["approver"], preconditions=[not_about_oneself],
                    effects=[record_decision])
 ACCOUNTABILITY.add("notify", _l("告知当事人"), ["approved"], "notified", ["clerk", "approver"])
 ACCOUNTABILITY.add("appeal", _l("当事人申诉"), ["notified"], "appealed", ["clerk", "approver"], required=["reason"],
                    effects=[record_appeal])
 ACCOUNTABILITY.add("decide_appeal", _l("申诉处理"), ["appealed"], "notified", ["approver"], required=["decision"],
-                   guards=[not_about_oneself], effects=[record_appeal_decision])
+                   preconditions=[not_about_oneself], effects=[record_appeal_decision])
 ACCOUNTABILITY.add("execute", _l("执行"), ["notified"], "executed", ["approver"], effects=[record_execution])

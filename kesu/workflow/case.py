@@ -175,12 +175,13 @@ CASE.add("reject", _l("不予受理"), ["registered"], "rejected", ["clerk"], re
 CASE.add("assign", _l("分派责任部门"), ["accepted", "reopened"], "investigating", ["clerk"],
          required=["department", "handler"], guards=[valid_assignment], effects=[assign_department])
 CASE.add("propose", _l("拟定处理方案"), ["investigating"], "solution_proposed", ["handler"],
-         required=["resolution_type"], guards=[investigation_written, known_resolution, non_negative_amount],
+         required=["resolution_type"], preconditions=[investigation_written],
+         guards=[known_resolution, non_negative_amount],
          effects=[record_proposal])
 CASE.add("send_back", _l("退回重新调查"), ["solution_proposed"], "investigating", ["approver"],
          required=["comment"])
 CASE.add("approve", _l("审批通过"), ["solution_proposed"], "approved", ["approver"],
-         guards=[not_own_proposal, within_approval_limit])
+         preconditions=[not_own_proposal, within_approval_limit])
 CASE.add("notify", _l("通知客户"), ["approved"], "customer_notified", ["clerk"], required=["channel"],
          guards=[known_channel], effects=[notify_customer])
 CASE.add("customer_agree", _l("客户同意"), ["customer_notified"], "customer_confirmed", ["clerk"],
@@ -196,6 +197,6 @@ CASE.add("archive", _l("归档"), ["closed"], "archived", ["clerk"], effects=[ar
 CASE.add("escalate", _l("升级"), OPEN, None, ["clerk", "handler", "approver"], required=["reason"],
          effects=[raise_level])
 CASE.add("extend", _l("延期"), OPEN, None, ["clerk", "approver"], required=["new_deadline", "reason"],
-         guards=[not_extended_before, deadline_within_limit], effects=[extend_deadline])
+         preconditions=[not_extended_before], guards=[deadline_within_limit], effects=[extend_deadline])
 CASE.add("appeal", _l("客户申诉"), ["closed", "rejected"], "reopened", ["clerk"], required=["reason"],
-         guards=[within_appeal_period], effects=[reopen])
+         preconditions=[within_appeal_period], effects=[reopen])

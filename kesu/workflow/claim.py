@@ -63,10 +63,14 @@ def proposal_within_verified(claim, actor, f):
     return None
 
 
+def countersigner(actor):
+    return None if review_kind(actor) is not None else _("只有法务部或财务人员可以会签。")
+
+
 def can_countersign(claim, actor, f):
     kind = review_kind(actor)
     if kind is None:
-        return _("只有法务部或财务人员可以会签。")
+        return countersigner(actor)
     if kind not in required_reviews(claim):
         return _("此索赔金额不需要%(kind)s。", kind=APPROVAL_KIND.label(kind))
     if kind in signed_reviews(claim):
@@ -138,6 +142,8 @@ def approve_or_pass_up(claim, actor, f):
     if within:
         claim.approved_amount = amount
         return "approved"
+    claim._workflow_notice = _("您的审批意见已记录。金额 %(amount)s 超出您的授权额度，已上报授权额度更高的主管审批。",
+                               amount=money(amount))
     return None
 
 
@@ -165,12 +171,13 @@ CLAIM.add("assess", _l("核定损失"), ["investigating"], "assessed", ["clerk",
 CLAIM.add("submit_for_approval", _l("提交审批"), ["assessed"], "pending_approval", ["clerk"], required=["amount"],
           guards=[proposal_within_verified], effects=[record_proposal])
 CLAIM.add("countersign", _l("会签"), ["pending_approval"], None, ["approver", "finance"],
-          guards=[can_countersign], effects=[record_countersign])
+          eligible=countersigner,
+          preconditions=[can_countersign], effects=[record_countersign])
 CLAIM.add("approve", _l("审批"), ["pending_approval"], None, ["approver"],
-          guards=[not_own_proposal, countersigns_in, not_already_escalated_by, someone_can_approve],
+          preconditions=[not_own_proposal, countersigns_in, not_already_escalated_by, someone_can_approve],
           effects=[approve_or_pass_up])
 CLAIM.add("reject", _l("驳回"), ["pending_approval"], "rejected", ["approver"], required=["comment"],
-          guards=[not_own_proposal], effects=[record_rejection])
+          preconditions=[not_own_proposal], effects=[record_rejection])
 CLAIM.add("confirm", _l("客户确认"), ["approved"], "customer_confirmed", ["clerk"])
 CLAIM.add("pay", _l("支付"), ["customer_confirmed"], None, ["finance"], required=["method", "amount", "voucher_no"],
           guards=[payment_within_approved], effects=[record_payment])

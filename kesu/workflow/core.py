@@ -59,6 +59,12 @@ class Transition:
     target: str | None  # None: stays in its state (escalate, extend, countersign, a partial payment)
     roles: frozenset[str]
     required: tuple[str, ...] = ()
+    #: Narrows ``roles`` by who the actor is (legal or finance staff for a countersign): returns None or the
+    #: reason; an ineligible user is not offered the button at all.
+    eligible: Callable[[Any], "str | None"] | None = None
+    #: Guards that look only at the record and the actor: checked before the dialog opens too, so the
+    #: button is shown disabled with the reason instead of failing after the user filled the form.
+    preconditions: tuple[Guard, ...] = ()
     guards: tuple[Guard, ...] = ()
     effects: tuple[Effect, ...] = ()
 
@@ -72,9 +78,10 @@ class Machine:
     case_of: Callable[[Any], Any] = lambda record: record
 
     def add(self, key: str, label, sources: Sequence[str], target: str | None, roles: Sequence[str], *,
-            required: Sequence[str] = (), guards: Sequence[Guard] = (), effects: Sequence[Effect] = ()) -> None:
-        self.transitions[key] = Transition(key, label, frozenset(sources), target, frozenset(roles),
-                                           tuple(required), tuple(guards), tuple(effects))
+            required: Sequence[str] = (), eligible: Callable[[Any], "str | None"] | None = None,
+            preconditions: Sequence[Guard] = (), guards: Sequence[Guard] = (), effects: Sequence[Effect] = ()) -> None:
+        self.transitions[key] = Transition(key, label, frozenset(sources), target, frozenset(roles), tuple(required),
+                                           eligible, tuple(preconditions), tuple(guards), tuple(effects))
 
 
 def _blank(value: Any) -> bool:
@@ -85,6 +92,10 @@ def rule_refusal(machine: Machine, transition: Transition, record: Any, actor: A
     """Role, state and department: whether ``actor`` may start ``transition`` on ``record`` at all now."""
     if actor.role not in transition.roles and actor.role != "admin":
         return _("您的角色（%(role)s）不能执行「%(action)s」。", role=ROLE.label(actor.role), action=transition.label)
+    if transition.eligible is not None and actor.role != "admin":
+        message = transition.eligible(actor)
+        if message:
+            return message
     if record.status not in transition.sources:
         return _("案卷当前状态为「%(status)s」，不能执行「%(action)s」。",
                  status=machine.statuses.label(record.status), action=transition.label)
@@ -95,9 +106,18 @@ def rule_refusal(machine: Machine, transition: Transition, record: Any, actor: A
     return None
 
 
+def precondition_refusal(transition: Transition, record: Any, actor: Any) -> str | None:
+    """Why the step cannot be taken now whatever is typed in its dialog, or None."""
+    for guard in transition.preconditions:
+        message = guard(record, actor, {})
+        if message:
+            return message
+    return None
+
+
 def refusal(machine: Machine, transition: Transition, record: Any, actor: Any, fields: dict) -> str | None:
     """Why ``actor`` may not perform ``transition`` on ``record`` with ``fields``, or None when they may."""
-    message = rule_refusal(machine, transition, record, actor)
+    message = rule_refusal(machine, transition, record, actor) or precondition_refusal(transition, record, actor)
     if message:
         return message
     for name in transition.required:
