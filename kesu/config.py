@@ -22,6 +22,14 @@ class Defaults:
     WTF_CSRF_TIME_LIMIT = None
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024
     ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
+    # Uploaded Word templates: file size, and what the zip may unpack to (a zip bomb is refused).
+    TEMPLATE_MAX_BYTES = 5 * 1024 * 1024
+    TEMPLATE_MAX_UNCOMPRESSED = 50 * 1024 * 1024
+    TEMPLATE_MAX_RATIO = 100
+    TEMPLATE_MAX_MEMBERS = 500
+    # LibreOffice for PDF copies of documents: a path, or None to look for ``soffice`` on PATH.
+    SOFFICE = None
+    PDF_TIMEOUT_SECONDS = 120
     SQLITE_BUSY_TIMEOUT_MS = 10_000
     PASSWORD_HASH_METHOD = "scrypt"
 

@@ -153,6 +153,8 @@ LABELS = {
     "template": _l("模板版本"),
     "record_type": _l("记录类型"),
     "record_id": _l("记录编号"),
+    "record_no": _l("案件/索赔编号"),
+    "activate": _l("上传后立即启用"),
     "data_hash": _l("数据摘要"),
     "generated_by": _l("生成人"),
     # audit

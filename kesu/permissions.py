@@ -73,8 +73,9 @@ ACCESS: dict[type, Access] = {
     SlaRule: Access(read=STAFF, create=ADMIN, edit=ADMIN, delete=ADMIN),
     Holiday: Access(read=STAFF, create=ADMIN, edit=ADMIN, delete=ADMIN),
     Setting: Access(read=ALL_BUT_HANDLER, edit=ADMIN),
-    DocumentTemplate: Access(read=ALL_BUT_HANDLER),
-    GeneratedDocument: Access(read=ALL_BUT_HANDLER),
+    DocumentTemplate: Access(read=ALL_BUT_HANDLER, create=ADMIN),
+    # Generated through the documents' buttons only; a handler reads those of their department's cases.
+    GeneratedDocument: Access(read=STAFF),
     AuditEvent: Access(read=frozenset({"admin", "auditor"})),
 }
 

@@ -45,8 +45,11 @@ SETTINGS = (
 
 
 def load_defaults(session: Session) -> dict[str, int]:
-    """Add missing departments, categories, SLA rules and settings; return how many of each were added."""
-    added = {"departments": 0, "categories": 0, "sla_rules": 0, "settings": 0, "holidays": 0}
+    """Add missing departments, categories, SLA rules, settings, holidays and the default document templates;
+    return how many of each were added."""
+    from kesu.documents.templates import seed_default_templates  # documents read settings, which read SETTINGS here
+
+    added = {"departments": 0, "categories": 0, "sla_rules": 0, "settings": 0, "holidays": 0, "templates": 0}
     existing = set(session.scalars(select(Department.name)))
     for name, code, kind in DEPARTMENTS:
         if name not in existing:
@@ -69,4 +72,6 @@ def load_defaults(session: Session) -> dict[str, int]:
             session.add(Setting(key=key, value=value, description=description))
             added["settings"] += 1
     added["holidays"] = seed_holidays(session)
+    session.flush()
+    added["templates"] = seed_default_templates(session)
     return added

@@ -145,6 +145,11 @@ def _customer_terms(record: Any) -> tuple[str | None, str | None]:
     return tier, case.market
 
 
+def rule_for_record(clock: str, record: Any) -> SlaRule | None:
+    """The active rule for ``clock`` as it applies to ``record``'s customer tier and market."""
+    return rule_for(clock, *_customer_terms(record))
+
+
 def clock_for(record: Any) -> str | None:
     """The clock that runs while ``record`` is in its current status, if any."""
     if isinstance(record, Case):
@@ -159,7 +164,7 @@ def clock_for(record: Any) -> str | None:
 def start_clock(record: Any, now: datetime | None = None) -> datetime | None:
     """Set ``next_due_at`` for the status ``record`` has just entered (None when no clock runs there)."""
     clock = clock_for(record)
-    rule = rule_for(clock, *_customer_terms(record)) if clock else None
+    rule = rule_for_record(clock, record) if clock else None
     record.next_due_at = deadline(rule, now or utcnow()) if rule else None
     return record.next_due_at
 
@@ -209,7 +214,7 @@ def escalate_overdue(now: datetime | None = None) -> list[Escalation]:
     for model in (Case, Claim):
         for record in overdue(model, now):
             clock = clock_for(record)
-            rule = rule_for(clock, *_customer_terms(record)) if clock else None
+            rule = rule_for_record(clock, record) if clock else None
             was_due = record.next_due_at
             record.escalation_level = (record.escalation_level or 0) + 1
             record.next_due_at = deadline(rule, now) if rule else now + timedelta(hours=24)
@@ -226,7 +231,7 @@ def record_calendar_warning(record: Any) -> str | None:
     """Shown on a record whose working-day deadline falls in a year the holiday table does not know."""
     due = getattr(record, "next_due_at", None)
     clock = clock_for(record)
-    rule = rule_for(clock, *_customer_terms(record)) if clock else None
+    rule = rule_for_record(clock, record) if clock else None
     if due is None or rule is None or rule.unit != "working_days":
         return None
     return calendar_warning(due)

@@ -32,6 +32,7 @@ def register(app: Flask) -> None:
         return {
             "label": lambda kind, key: LABEL_SETS[kind].label(key),
             "role_label": choices.ROLE.label,
+            "document_label": choices.DOCUMENT_TYPE.label,
             "money": money,
             "local_time": format_local,
             "now_utc": utcnow,

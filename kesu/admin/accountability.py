@@ -8,6 +8,7 @@ from wtforms import ValidationError
 
 from kesu.admin.base import KesuModelView
 from kesu.admin.cases import AJAX_CASE, AJAX_USER
+from kesu.admin.documents import DocumentActionsMixin
 from kesu.admin.workflow_actions import WorkflowActionsMixin
 from kesu.admin.filters_related import ForeignKeyEqual
 from kesu.admin.formatters import link_to, money_column
@@ -16,7 +17,7 @@ from kesu.labels import LABELS
 from kesu.models import Accountability, Department
 
 
-class AccountabilityView(WorkflowActionsMixin, KesuModelView):
+class AccountabilityView(DocumentActionsMixin, WorkflowActionsMixin, KesuModelView):
     column_labels = LABELS
     column_list = ("case", "person", "department", "cause", "measure", "status", "decided_at", "created_at")
     column_select_related_list = ("case", "person", "department")

@@ -17,6 +17,7 @@ from wtforms.validators import InputRequired
 from sqlalchemy import select
 
 from kesu.admin.base import KesuModelView, Section
+from kesu.admin.documents import DocumentActionsMixin
 from kesu.admin.workflow_actions import WorkflowActionsMixin
 from kesu.admin.filters_related import ForeignKeyEqual
 from kesu.admin.filters import DueFilter
@@ -65,7 +66,7 @@ class GoodsHoldInline(InlineFormAdmin):
 INVESTIGATION_FIELDS = ("containment", "root_cause", "corrective_action", "preventive_action", "goods_holds")
 
 
-class CaseView(WorkflowActionsMixin, KesuModelView):
+class CaseView(DocumentActionsMixin, WorkflowActionsMixin, KesuModelView):
     column_labels = LABELS
     column_list = ("case_no", "received_at", "status", "customer.name", "title", "category.name", "channel",
                    "severity", "department.name", "handler", "next_due_at")

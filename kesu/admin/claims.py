@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import ValidationError
 
 from kesu.admin.base import KesuModelView
+from kesu.admin.documents import DocumentActionsMixin
 from kesu.admin.workflow_actions import WorkflowActionsMixin
 from kesu.admin.cases import AJAX_CASE
 from kesu.admin.filters_related import CaseDepartmentEqual, ForeignKeyEqual
@@ -21,7 +22,7 @@ MONEY_FORMATTERS = {name: money_column for name in (
     "amount")}
 
 
-class ClaimView(WorkflowActionsMixin, KesuModelView):
+class ClaimView(DocumentActionsMixin, WorkflowActionsMixin, KesuModelView):
     column_labels = LABELS
     column_list = ("claim_no", "case", "status", "claimed_amount", "verified_loss", "approved_amount",
                    "compensation_form", "submitted_at", "next_due_at")

@@ -1,22 +1,272 @@
-"""Admin views of Word templates and the register of generated documents (read-only lists)."""
+"""Documents in the panel: one-click buttons on records, row actions and zip bulk actions on their lists, the
+template versions (upload, activate, download) and the read-only register (download again, PDF).
+
+Every click that generates is one transaction: number, register row, audit event and stored file.
+"""
 from __future__ import annotations
+
+import io
+import tempfile
+from dataclasses import dataclass
+from typing import Any
+
+from flask import abort, flash, redirect, request, send_file, url_for
+from flask_admin import expose
+from flask_admin.model.template import BaseListRowAction
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
+from wtforms import BooleanField, FileField
+from wtforms.validators import InputRequired
 
 from kesu.admin.base import KesuModelView
 from kesu.choices import DOCUMENT_TYPE
+from kesu.documents import pdf
+from kesu.documents.errors import DocumentError
+from kesu.documents.register import CONTENT_TYPE, data_for, issue, issue_zip, may_issue, stored_content
+from kesu.documents.templates import add_version, check_upload, make_active, template_content
+from kesu.documents.types import DOCUMENT_TYPES, DocumentType, types_for
+from kesu.extensions import db
 from kesu.labels import LABELS
+from kesu.models import GeneratedDocument
+from kesu.permissions import scope_query
+from kesu.timeutil import format_local, utcnow
+
+BULK_PREFIX = "document_"
+BULK_LIMIT = 1000
+PDF_TYPE = "application/pdf"
 
 
+@dataclass
+class DocumentButton:
+    doc_type: DocumentType
+    #: Why it cannot be generated now (a missing value), or None.
+    blocked: str | None
+
+
+def _download(content: bytes, filename: str, mimetype: str = CONTENT_TYPE):
+    return send_file(io.BytesIO(content), mimetype=mimetype, as_attachment=True, download_name=filename)
+
+
+def _as_pdf_name(filename: str) -> str:
+    return filename.rsplit(".", 1)[0] + ".pdf"
+
+
+class DocumentRowAction(BaseListRowAction):
+    """A "文书" menu in each list row: a POST button per document that applies to the row in its state."""
+
+    def __init__(self) -> None:
+        super().__init__(title=_l("生成文书"))
+
+    def render(self, context, row_id: str, row: Any):
+        view = context.resolve("admin_view")
+        items = [Markup('<form method="post" action="{}" class="m-0"><input type="hidden" name="csrf_token" value="{}">'
+                        '<button type="submit" class="dropdown-item">{}</button></form>').format(
+                     view.get_url(".document_view", doc_key=t.key, id=row_id), generate_csrf(), t.label)
+                 for t in view.issuable_types(row)]
+        if not items:
+            return ""
+        return Markup('<div class="dropdown d-inline-block kesu-doc-menu"><a href="#" class="icon dropdown-toggle" '
+                      'data-toggle="dropdown" title="{}" aria-label="{}"><span class="fa fa-file-word-o"></span></a>'
+                      '<div class="dropdown-menu">{}</div></div>').format(self.title, self.title, Markup("").join(items))
+
+
+class DocumentActionsMixin:
+    """Mixed into the views of records documents are made from (case, claim, accountability)."""
+
+    column_extra_row_actions = [DocumentRowAction()]
+
+    def issuable_types(self, record: Any) -> list[DocumentType]:
+        """Document types this user may generate from ``record`` in its current state."""
+        return [t for t in types_for(record) if t.applies_to(record) and may_issue(t, current_user)]
+
+    def document_buttons(self, record: Any) -> list[DocumentButton]:
+        buttons = []
+        for doc_type in self.issuable_types(record):
+            try:
+                data_for(doc_type, record)
+            except DocumentError as refused:
+                buttons.append(DocumentButton(doc_type, str(refused)))
+            else:
+                buttons.append(DocumentButton(doc_type, None))
+        return buttons
+
+    def render(self, template: str, **kwargs: Any):
+        if template == self.details_template and "model" in kwargs:
+            record = kwargs["model"]
+            kwargs["document_buttons"] = self.document_buttons(record)
+            kwargs["pdf_available"] = pdf.available()
+            kwargs["record_documents"] = db.session.scalars(
+                scope_query(db.session.query(GeneratedDocument), GeneratedDocument, current_user)
+                .filter(GeneratedDocument.record_type == type(record).__tablename__,
+                        GeneratedDocument.record_id == record.id)
+                .order_by(GeneratedDocument.id.desc()).statement).all()
+        return super().render(template, **kwargs)
+
+    @expose("/document/<doc_key>/", methods=("POST",))
+    def document_view(self, doc_key: str):
+        """Generate, register and download one document (``?format=pdf`` for its PDF copy)."""
+        doc_type = DOCUMENT_TYPES.get(doc_key)
+        if doc_type is None or not isinstance(self.model(), doc_type.model):
+            abort(404)
+        if not may_issue(doc_type, current_user):
+            abort(403)
+        record = self.get_one(request.args.get("id"))
+        back = request.referrer or url_for(".details_view", id=record.id)
+        as_pdf = request.args.get("format") == "pdf"
+        try:
+            document = issue(db.session, doc_key, record, current_user)
+            content = stored_content(document)
+            pdf_content = pdf.to_pdf(content) if as_pdf else None
+            db.session.commit()
+        except DocumentError as refused:
+            db.session.rollback()
+            flash(str(refused), "error")
+            return redirect(back)
+        if pdf_content is not None:
+            return _download(pdf_content, _as_pdf_name(document.filename), PDF_TYPE)
+        return _download(content, document.filename)
+
+    # --- bulk: one zip of a document for each selected record ----------------------------------------------
+    def init_actions(self) -> None:
+        super().init_actions()
+        for doc_type in DOCUMENT_TYPES.values():
+            if isinstance(self.model(), doc_type.model):
+                name = BULK_PREFIX + doc_type.key
+                text = _l("批量生成：%(doc)s", doc=doc_type.label)
+                self._actions.append((name, text))
+                self._actions_data[name] = (self._bulk_documents(doc_type), text, None)
+
+    def is_action_allowed(self, name: str) -> bool:
+        if name.startswith(BULK_PREFIX) and name[len(BULK_PREFIX):] in DOCUMENT_TYPES:
+            return may_issue(DOCUMENT_TYPES[name[len(BULK_PREFIX):]], current_user)
+        return super().is_action_allowed(name)
+
+    def _bulk_documents(self, doc_type: DocumentType):
+        def run(ids: list[str]):
+            numbers = [int(i) for i in ids if str(i).isdigit()]
+            if len(numbers) > BULK_LIMIT:
+                flash(_("一次最多生成 %(n)s 份文书，请缩小选择范围。", n=BULK_LIMIT), "error")
+                return None
+            records = (scope_query(db.session.query(self.model), self.model, current_user)
+                       .filter(self.model.id.in_(numbers)).order_by(self.model.id).all())
+            out = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)
+            batch = issue_zip(db.session, doc_type.key, records, current_user, out)
+            if not batch.issued:
+                db.session.rollback()
+                reasons = "；".join(f"{doc_type.record_number(r)}：{reason}" for r, reason in batch.refused[:10])
+                flash(_("没有生成任何文书。%(reasons)s", reasons=reasons), "error")
+                return None
+            db.session.commit()
+            out.seek(0)
+            name = f"{doc_type.label}_{format_local(utcnow(), '%Y%m%d-%H%M')}.zip"
+            return send_file(out, mimetype="application/zip", as_attachment=True, download_name=name)
+        return run
+
+
+# --- template versions ----------------------------------------------------------------------------------
 class DocumentTemplateView(KesuModelView):
+    """Versions of each document's Word template. Admins upload a new version (checked first); one version
+    per type is active; older versions stay, since the register refers to them."""
+
     column_labels = LABELS
-    column_list = ("doc_type", "version", "filename", "active", "uploaded_by", "created_at")
+    column_list = ("doc_type", "version", "active", "filename", "size", "note", "uploaded_by", "created_at")
+    column_select_related_list = ("uploaded_by",)
+    column_default_sort = ("id", True)
     choice_columns = {"doc_type": DOCUMENT_TYPE}
     column_filters = ("doc_type", "active", "created_at")
+    column_details_list = ("doc_type", "version", "active", "filename", "size", "sha256", "variables", "note",
+                           "uploaded_by", "created_at")
+    details_template = "admin/document_template_details.html"
+    form_columns = ("doc_type", "file", "note", "activate")
+    form_extra_fields = {
+        "file": FileField(_l("模板文件（.docx）"), validators=[InputRequired(message=_l("请选择要上传的 .docx 文件。"))]),
+        "activate": BooleanField(_l("上传后立即启用"), default=True),
+    }
+    form_args = {"note": {"description": _l("例如：根据法务意见修改第三条")}}
+
+    def create_model(self, form):
+        """Check the upload, then add it as the next version of its type — all in one transaction."""
+        doc_type = DOCUMENT_TYPES.get(form.doc_type.data)
+        upload = form.file.data
+        content = upload.read(self._upload_limit() + 1) if upload else b""
+        try:
+            if doc_type is None:
+                raise DocumentError(_("请选择文书类型。"))
+            if not content:
+                raise DocumentError(_("上传的文件是空的。"))
+            check_upload(doc_type, content)
+            template = add_version(db.session, doc_type.key, content, upload.filename or f"{doc_type.key}.docx",
+                                   uploaded_by_id=current_user.id, note=form.note.data or None,
+                                   activate=bool(form.activate.data))
+            db.session.commit()
+        except DocumentError as refused:
+            db.session.rollback()
+            flash(_("模板未上传：%(reason)s", reason=str(refused)), "error")
+            return False
+        flash(_("已上传「%(doc)s」模板第 %(version)s 版%(active)s。", doc=doc_type.label, version=template.version,
+                active=_("，并已启用") if template.active else ""), "success")
+        return template
+
+    def _upload_limit(self) -> int:
+        from flask import current_app
+
+        return current_app.config["TEMPLATE_MAX_BYTES"]
+
+    @expose("/activate/", methods=("POST",))
+    def activate_view(self):
+        if not self._can("create"):
+            abort(403)
+        template = self.get_one(request.form.get("id"))
+        make_active(db.session, template)
+        db.session.commit()
+        flash(_("已启用「%(template)s」。", template=str(template)), "success")
+        return redirect(url_for(".details_view", id=template.id))
+
+    @expose("/download/")
+    def download_view(self):
+        template = self.get_one(request.args.get("id"))
+        return _download(template_content(template), f"{template.doc_type}_v{template.version}.docx")
+
+
+# --- the register ---------------------------------------------------------------------------------------
+def _record_link(view, context, model: GeneratedDocument, name: str):
+    endpoint = {"case": "case", "claim": "claim", "accountability": "accountability"}.get(model.record_type)
+    if endpoint is None:
+        return model.record_no
+    return Markup('<a href="{}">{}</a>').format(url_for(f"{endpoint}.details_view", id=model.record_id),
+                                                model.record_no)
 
 
 class GeneratedDocumentView(KesuModelView):
+    """The register of every document that left the building; each downloads again byte for byte."""
+
     column_labels = LABELS
-    column_list = ("doc_no", "doc_type", "record_type", "record_id", "filename", "generated_by", "created_at")
-    column_select_related_list = ("generated_by",)
+    column_list = ("doc_no", "doc_type", "record_no", "filename", "template", "generated_by", "created_at", "size")
+    column_select_related_list = ("generated_by", "template")
+    column_default_sort = ("id", True)
     choice_columns = {"doc_type": DOCUMENT_TYPE}
-    column_searchable_list = ("doc_no", "filename")
+    column_searchable_list = ("doc_no", "record_no", "filename")
     column_filters = ("doc_type", "record_type", "created_at")
+    column_formatters = {"record_no": _record_link}
+    column_details_list = ("doc_no", "doc_type", "record_no", "filename", "template", "size", "sha256", "data_hash",
+                           "generated_by", "created_at")
+    details_template = "admin/generated_document_details.html"
+
+    def render(self, template: str, **kwargs: Any):
+        kwargs.setdefault("pdf_available", pdf.available())
+        return super().render(template, **kwargs)
+
+    @expose("/download/")
+    def download_view(self):
+        document = self.get_one(request.args.get("id"))
+        content = stored_content(document)
+        if request.args.get("format") == "pdf":
+            try:
+                return _download(pdf.to_pdf(content), _as_pdf_name(document.filename), PDF_TYPE)
+            except DocumentError as refused:
+                flash(str(refused), "error")
+                return redirect(url_for(".details_view", id=document.id))
+        return _download(content, document.filename)

@@ -1,0 +1,186 @@
+"""One click: fill a document from a record, number it, store it and write it in the register.
+
+:func:`render` is the pure part (the filled .docx for a record); :func:`issue` is what the button does. The
+caller commits: number, register row, audit event and the stored file go together or not at all.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import IO, Any
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from jinja2 import TemplateError
+from sqlalchemy.orm import Session
+
+from kesu.audit import record_event
+from kesu.documents import store
+from kesu.documents.errors import DocumentError
+from kesu.documents.rendering import fill
+from kesu.documents.templates import active_template, describe_template_error, template_content
+from kesu.documents.types import DOCUMENT_TYPES, DocumentType
+from kesu.documents.fields import chinese_date
+from kesu.models import Accountability, Case, Claim, DocumentTemplate, GeneratedDocument
+from kesu.numbering import next_value
+from kesu.settings import setting
+from kesu.timeutil import local_today
+
+#: Short codes of the per-type, per-year document number counters (``NumberSequence.prefix``).
+SEQUENCE_CODES = {"acknowledgement": "ACK", "investigation_report": "INV", "settlement_agreement": "SET",
+                  "result_notice": "RES", "transfer_slip": "TRN", "accountability_decision": "ACC"}
+CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+DOCUMENT_LOCALE = "zh_Hans_CN"
+
+
+def document_type(key: str) -> DocumentType:
+    if key not in DOCUMENT_TYPES:
+        raise DocumentError(_("没有这种文书：%(key)s", key=key))
+    return DOCUMENT_TYPES[key]
+
+
+def data_for(doc_type: DocumentType, record: Any) -> dict[str, Any]:
+    """The record as the template sees it (the type's schema), refused when the document would be incomplete."""
+    if not doc_type.applies_to(record):
+        raise DocumentError(_("「%(doc)s」不适用于当前状态（%(status)s）的记录。", doc=doc_type.label,
+                              status=_status_label(record)))
+    with force_locale(DOCUMENT_LOCALE):  # a notice is Chinese whatever language the panel is in
+        data = doc_type.schema().dump(record)
+    missing = doc_type.missing(data)
+    if missing:
+        raise DocumentError(_("无法生成「%(doc)s」：缺少%(what)s。请先补全后再生成。", doc=doc_type.label,
+                              what="、".join(missing)))
+    return data
+
+
+def data_hash(data: dict[str, Any]) -> str:
+    """SHA-256 of the record's data in canonical JSON: the same data gives the same hash, any change another."""
+    canonical = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def context_for(doc_type: DocumentType, data: dict[str, Any], template: DocumentTemplate, doc_no: str,
+                digest: str) -> dict[str, Any]:
+    return {**data, "company_name": setting("company_name"), "doc_no": doc_no, "doc_date": chinese_date(local_today()),
+            "template_version": str(template.version), "data_hash": digest[:8]}
+
+
+def _fill(template: DocumentTemplate, context: dict[str, Any]) -> bytes:
+    try:
+        return fill(template_content(template), context)
+    except TemplateError as exc:
+        raise DocumentError(_("模板「%(template)s」无法填充，请管理员检查模板。%(detail)s", template=str(template),
+                              detail=describe_template_error(exc))) from exc
+
+
+def _template(session: Session, doc_type: DocumentType) -> DocumentTemplate:
+    template = active_template(session, doc_type.key)
+    if template is None:
+        raise DocumentError(_("「%(doc)s」还没有启用的模板，请管理员在“文书模板”中上传。", doc=doc_type.label))
+    return template
+
+
+def render(doc_key: str, record: Any, session: Session | None = None, doc_no: str = "") -> bytes:
+    """The filled .docx of ``doc_key`` for ``record`` with the active template; nothing is stored."""
+    from kesu.extensions import db
+
+    session = session or db.session
+    doc_type = document_type(doc_key)
+    data = data_for(doc_type, record)
+    template = _template(session, doc_type)
+    return _fill(template, context_for(doc_type, data, template, doc_no, data_hash(data)))
+
+
+def next_doc_no(session: Session, doc_type: DocumentType) -> str:
+    """客诉回执〔2026〕0001号: numbered per type and calendar year, never issued twice."""
+    year = local_today().year
+    value = next_value(session.connection(), f"D-{SEQUENCE_CODES[doc_type.key]}-{year}")
+    return f"{doc_type.number_word}〔{year}〕{value:04d}号"
+
+
+def _case_of(record: Any) -> Case | None:
+    if isinstance(record, Case):
+        return record
+    if isinstance(record, (Claim, Accountability)):
+        return record.case
+    return None
+
+
+def may_issue(doc_type: DocumentType, user: Any) -> bool:
+    return getattr(user, "role", None) in doc_type.roles
+
+
+def issue(session: Session, doc_key: str, record: Any, user: Any) -> GeneratedDocument:
+    """Generate, number, store and register one document; the caller commits (or the file goes again)."""
+    doc_type = document_type(doc_key)
+    if not may_issue(doc_type, user):
+        raise DocumentError(_("您的角色不能生成「%(doc)s」。", doc=doc_type.label))
+    data = data_for(doc_type, record)
+    template = _template(session, doc_type)
+    digest = data_hash(data)
+    doc_no = next_doc_no(session, doc_type)
+    content = _fill(template, context_for(doc_type, data, template, doc_no, digest))
+    case = _case_of(record)
+    document = GeneratedDocument(
+        doc_type=doc_type.key, doc_no=doc_no, template_id=template.id, record_type=type(record).__tablename__,
+        record_id=record.id, record_no=doc_type.record_number(record), case_id=case.id if case else None,
+        filename=doc_type.filename(record), stored_name=store.write(session, content), size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(), data_hash=digest, generated_by_id=user.id)
+    session.add(document)
+    record_event(session, "document", record, comment=f"{doc_no} {document.filename}",
+                 changes={"doc_type": [None, doc_type.key], "template_version": [None, template.version],
+                          "sha256": [None, document.sha256]})
+    session.flush()
+    return document
+
+
+@dataclass
+class Batch:
+    issued: list[GeneratedDocument]
+    refused: list[tuple[Any, str]]
+
+
+def issue_zip(session: Session, doc_key: str, records: Iterable[Any], user: Any, out: IO[bytes]) -> Batch:
+    """Each record's document into the zip ``out`` as it is made (one in memory at a time); records that
+    cannot have it are listed in 未生成清单.txt inside the zip. Each record has its own savepoint."""
+    batch, names = Batch([], []), set()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for record in records:
+            try:
+                with session.begin_nested():
+                    document = issue(session, doc_key, record, user)
+            except DocumentError as refused:
+                batch.refused.append((record, str(refused)))
+                continue
+            archive.write(store.path_of(document.stored_name), arcname=_unique_name(names, document.filename))
+            batch.issued.append(document)
+        if batch.refused:
+            lines = [f"{document_type(doc_key).record_number(record)}\t{reason}" for record, reason in batch.refused]
+            archive.writestr("未生成清单.txt", "\n".join(lines) + "\n")
+    return batch
+
+
+def _unique_name(taken: set[str], name: str) -> str:
+    """``name``, or ``name_2`` … when the zip already has it (two documents of one record); remembered."""
+    stem, _dot, extension = name.rpartition(".")
+    candidate, counter = name, 1
+    while candidate in taken:
+        counter += 1
+        candidate = f"{stem}_{counter}.{extension}"
+    taken.add(candidate)
+    return candidate
+
+
+def stored_content(document: GeneratedDocument) -> bytes:
+    return store.read(document.stored_name)
+
+
+def _status_label(record: Any) -> str:
+    from kesu.workflow import MACHINES
+
+    machine = MACHINES.get(type(record))
+    return machine.statuses.label(record.status) if machine else str(getattr(record, "status", ""))
+

@@ -1,0 +1,203 @@
+"""Template versions: what an upload must pass, activation, and the sandbox templates run in."""
+from __future__ import annotations
+
+import io
+import zipfile
+from decimal import Decimal
+
+import pytest
+from docx import Document
+from jinja2.exceptions import SecurityError
+from sqlalchemy import func, select
+
+from kesu.documents import DOCUMENT_TYPES, amount_in_chinese, render
+from kesu.documents.rendering import fill
+from kesu.documents.templates import DEFAULTS_DIR, unknown_variables
+from kesu.extensions import db
+from kesu.models import DocumentTemplate, GeneratedDocument
+from tests.docx_text import all_text
+from tests.factories import make_case
+
+ACKNOWLEDGEMENT = DOCUMENT_TYPES["acknowledgement"]
+
+
+def docx_with(*paragraphs: str) -> bytes:
+    document = Document()
+    for text in paragraphs:
+        document.add_paragraph(text)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def zipped(members: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+    return out.getvalue()
+
+
+def with_member(content: bytes, name: str, data: bytes) -> bytes:
+    source = zipfile.ZipFile(io.BytesIO(content))
+    return zipped({**{n: source.read(n) for n in source.namelist()}, name: data})
+
+
+def upload(client, content: bytes, doc_type: str = "acknowledgement", filename: str = "回执.docx", **fields):
+    data = {"doc_type": doc_type, "file": (io.BytesIO(content), filename), "note": fields.get("note", ""),
+            **({"activate": "y"} if fields.get("activate", True) else {})}
+    return client.post_form("/admin/documenttemplate/new/", data, content_type="multipart/form-data",
+                            follow_redirects=True)
+
+
+def versions(app, doc_type: str = "acknowledgement") -> list[tuple[int, bool]]:
+    with app.app_context():
+        return list(db.session.execute(select(DocumentTemplate.version, DocumentTemplate.active)
+                                       .where(DocumentTemplate.doc_type == doc_type)
+                                       .order_by(DocumentTemplate.version)).tuples())
+
+
+# --- amounts in words ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize("amount, words", [
+    ("0.05", "人民币伍分"),
+    ("10", "人民币壹拾元整"),
+    ("1002.30", "人民币壹仟零贰元叁角整"),
+    ("12345678.90", "人民币壹仟贰佰叁拾肆万伍仟陆佰柒拾捌元玖角整"),
+    ("100000000", "人民币壹亿元整"),
+    ("12300", "人民币壹万贰仟叁佰元整"),
+    ("1.05", "人民币壹元零伍分"),
+    ("0", "人民币零元整"),
+    ("0.005", "人民币壹分"),  # rounded half-up to 分
+    ("1680.325", "人民币壹仟陆佰捌拾元叁角叁分"),
+])
+def test_amount_in_chinese_capitals(amount, words):
+    assert amount_in_chinese(Decimal(amount)) == words
+
+
+def test_negative_amount_has_no_capitals():
+    with pytest.raises(ValueError):
+        amount_in_chinese(Decimal("-1"))
+
+
+# --- the defaults -------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("doc_key", list(DOCUMENT_TYPES))
+def test_default_template_uses_only_its_types_vocabulary(ctx, doc_key):
+    content = (DEFAULTS_DIR / f"{doc_key}.docx").read_bytes()
+    assert unknown_variables(DOCUMENT_TYPES[doc_key], content) == []
+
+
+def test_every_type_starts_with_its_default_as_active_version_1(app):
+    for doc_key in DOCUMENT_TYPES:
+        assert versions(app, doc_key) == [(1, True)]
+
+
+# --- the sandbox --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("expression", ["{{ ''.__class__.__mro__ }}", "{{ case_no.__class__.__base__.__subclasses__() }}",
+                                        "{{ cycler.__init__.__globals__ }}"])
+def test_template_code_cannot_reach_python_internals(ctx, expression):
+    with pytest.raises(SecurityError):
+        fill(docx_with(expression), {"case_no": "KS-1"})
+
+
+def test_values_are_escaped_not_interpreted(ctx):
+    text = all_text(fill(docx_with("{{ name }}"), {"name": "A&B <w:t>公司</w:t> {{ 7*7 }}"}))
+    assert "A&B <w:t>公司</w:t> {{ 7*7 }}" in text
+
+
+# --- uploads ------------------------------------------------------------------------------------------------
+def test_admin_uploads_a_new_version_which_becomes_active_and_is_used(app, staff, login_as):
+    admin = login_as("admin")
+    page = upload(admin, docx_with("新版回执 {{ case_no }} {{ customer.name }}"), note="简化版").get_data(as_text=True)
+    assert "已上传「投诉受理回执」模板第 2 版，并已启用" in page
+    assert versions(app) == [(1, False), (2, True)]
+    with app.app_context():
+        case = make_case(status="accepted")
+        text = all_text(render("acknowledgement", case))
+        assert f"新版回执 {case.case_no} 张伟" in text
+
+
+def test_an_older_version_can_be_made_active_again(app, staff, login_as):
+    admin = login_as("admin")
+    upload(admin, docx_with("{{ case_no }}"))
+    with app.app_context():
+        first = db.session.scalar(select(DocumentTemplate.id).where(DocumentTemplate.version == 1,
+                                                                    DocumentTemplate.doc_type == "acknowledgement"))
+    admin.post_form("/admin/documenttemplate/activate/", {"id": str(first)})
+    assert versions(app) == [(1, True), (2, False)]
+
+
+def test_upload_without_activation_keeps_the_current_version(app, staff, login_as):
+    upload(login_as("admin"), docx_with("{{ case_no }}"), activate=False)
+    assert versions(app) == [(1, True), (2, False)]
+
+
+BAD_UPLOADS = {
+    "not a zip": (b"just some text, not Word", "这不是 Word 文档（.docx）"),
+    "zip without the Word parts": (zipped({"hello.txt": b"hi"}), "缺少正文部分 word/document.xml"),
+    "macros": ("macro", "模板含有宏（VBA）"),
+    "zip bomb": ("bomb", "可能是压缩炸弹"),
+    "syntax error": ("syntax", "模板语法错误"),
+    "unknown variables": ("unknown", "没有的变量：customer.wechat、secret_field"),
+    "python internals": ("internals", "模板含有不允许的表达式"),
+}
+
+
+def bad_upload(kind: str) -> bytes:
+    content, _message = BAD_UPLOADS[kind]
+    if isinstance(content, bytes):
+        return content
+    if content == "macro":
+        return with_member(docx_with("{{ case_no }}"), "word/vbaProject.bin", b"\xd0\xcf\x11\xe0 macro")
+    if content == "bomb":
+        return with_member(docx_with("{{ case_no }}"), "word/media/zeros.bin", b"\0" * (60 * 1024 * 1024))
+    if content == "syntax":
+        return docx_with("{{ case_no }", "{% if %}")
+    if content == "unknown":
+        return docx_with("{{ case_no }} {{ secret_field }} {{ customer.wechat }}")
+    return docx_with("{{ ''.__class__.__mro__ }}")
+
+
+@pytest.mark.parametrize("kind", list(BAD_UPLOADS))
+def test_bad_upload_is_refused_with_its_reason_and_nothing_is_added(app, staff, login_as, kind):
+    page = upload(login_as("admin"), bad_upload(kind)).get_data(as_text=True)
+    assert "模板未上传" in page and BAD_UPLOADS[kind][1] in page, page[page.find("alert"):][:600]
+    assert versions(app) == [(1, True)]
+
+
+def test_oversized_upload_is_refused(app, staff, login_as):
+    app.config["TEMPLATE_MAX_BYTES"] = 20 * 1024
+    page = upload(login_as("admin"), with_member(docx_with("{{ case_no }}"), "word/media/photo.jpg",
+                                                 bytes(range(256)) * 200)).get_data(as_text=True)
+    assert "模板文件超过大小上限" in page
+    assert versions(app) == [(1, True)]
+
+
+def test_only_admins_upload_templates(app, staff, login_as):
+    response = login_as("clerk").post_form("/admin/documenttemplate/new/",
+                                           {"doc_type": "acknowledgement",
+                                            "file": (io.BytesIO(docx_with("{{ case_no }}")), "x.docx")},
+                                           content_type="multipart/form-data")
+    assert response.status_code == 403
+    assert versions(app) == [(1, True)]
+
+
+def test_loop_variables_are_checked_against_the_lists_items(ctx):
+    good = docx_with("{% for item in goods_holds %}{{ item.location }}{{ loop.index }}{% endfor %}")
+    bad = docx_with("{% for item in goods_holds %}{{ item.colour }}{% endfor %}")
+    assert unknown_variables(ACKNOWLEDGEMENT, good) == []
+    assert unknown_variables(ACKNOWLEDGEMENT, bad) == ["goods_holds[].colour"]
+
+
+def test_register_keeps_the_template_version_a_document_was_made_with(app, staff, login_as):
+    with app.app_context():
+        case_id = make_case(status="accepted").id
+    clerk, admin = login_as("clerk"), login_as("admin")
+    clerk.post_form(f"/admin/case/document/acknowledgement/?id={case_id}", {})
+    upload(admin, docx_with("{{ case_no }} v{{ template_version }}"))
+    second = clerk.post_form(f"/admin/case/document/acknowledgement/?id={case_id}", {}).get_data()
+    assert "v2" in all_text(second)
+    with app.app_context():
+        used = list(db.session.scalars(select(DocumentTemplate.version).join(GeneratedDocument.template)
+                                       .order_by(GeneratedDocument.id)))
+        assert used == [1, 2]
+        assert db.session.scalar(select(func.count()).select_from(DocumentTemplate)) == len(DOCUMENT_TYPES) + 1
