@@ -43,6 +43,7 @@ db: $(STAMP) translations
 
 bench: setup
 	$(BIN)/python bench/panel.py
+	$(BIN)/python bench/documents.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

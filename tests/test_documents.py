@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
 import io
 import zipfile
 from decimal import Decimal
@@ -287,3 +288,28 @@ def test_documents_stay_chinese_when_the_panel_is_in_english(app, staff, login_a
     client.get("/lang/en")
     text = all_text(generate(client, "acknowledgement", case).get_data())
     assert "电话" in text and "Phone" not in text
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+def test_document_downloads_as_pdf_when_libreoffice_is_installed(app, staff, login_as):
+    with app.app_context():
+        case = make_case(status="accepted")
+        case_id = case.id
+    client = login_as("clerk")
+    assert "format=pdf" in client.get(f"/admin/case/details/?id={case_id}").get_data(as_text=True)
+    response = generate(client, "acknowledgement", case, format="pdf")
+    assert response.mimetype == "application/pdf" and response.get_data().startswith(b"%PDF")
+    assert ".pdf" in response.headers["Content-Disposition"]
+    with app.app_context():
+        assert db.session.scalar(select(GeneratedDocument.filename)).endswith(".docx")  # the register keeps the Word file
+
+
+def test_without_libreoffice_there_is_no_pdf_button_and_word_still_works(app, staff, login_as):
+    app.config["SOFFICE"] = "/nonexistent/soffice"
+    with app.app_context():
+        case = make_case(status="accepted")
+        case_id = case.id
+    client = login_as("clerk")
+    page = client.get(f"/admin/case/details/?id={case_id}").get_data(as_text=True)
+    assert "document/acknowledgement/" in page and "format=pdf" not in page
+    assert generate(client, "acknowledgement", case).status_code == 200
