@@ -539,7 +539,7 @@ def salutation(doc: DocxDocument) -> None:
 
 def clerk_contact(doc: DocxDocument) -> None:
     """Who to call about the case."""
-    add_paragraph(doc, "经办人：{{ clerk }}　　联系电话：{{ clerk_phone }}", before_pt=6)
+    add_paragraph(doc, "经办人：{{ clerk }}　　联系电话：{{ clerk_phone or company_phone }}", before_pt=6)
 
 
 def build_acknowledgement() -> DocxDocument:
@@ -627,6 +627,7 @@ def build_settlement_agreement() -> DocxDocument:
     doc = new_document("赔偿和解协议")
     title_block(doc, "赔偿和解协议")
     add_paragraph(doc, "甲方：{{ company_name }}", bold=True)
+    add_paragraph(doc, "地址：{{ company_address }}　　联系电话：{{ company_phone }}")
     add_paragraph(doc, "乙方：{{ customer.name }}", bold=True, before_pt=6)
     add_paragraph(doc, "联系人：{{ customer.contact_person }}　　联系电话：{{ customer.phone }}")
     add_paragraph(doc, "地址：{{ customer.address }}")
@@ -634,7 +635,7 @@ def build_settlement_agreement() -> DocxDocument:
     body(doc, "一、乙方于 {{ case.received_date }} 就甲方提供的产品（{{ case.product }}，型号 {{ case.model_no }}，"
               "批号 {{ case.lot_no }}）向甲方投诉，案件编号 {{ case.case_no }}，投诉事由：{{ case.title }}。")
     body(doc, "二、乙方于 {{ submitted_date }} 向甲方提出索赔（索赔编号 {{ claim_no }}），索赔金额 {{ claimed_amount }} 元，"
-              "索赔理由：{{ reason }}。")
+              "索赔理由：{{ reason | trim('。') }}。")
     body(doc, "三、经甲方调查核实，乙方损失明细如下表，核定损失金额为 {{ verified_loss }} 元。")
     loop_table(doc, LOSS_ITEM_COLUMNS, "loss_items",
                total=("合计", "", "", "{{ claimed_amount }}", "{{ verified_loss }}"))
@@ -642,8 +643,9 @@ def build_settlement_agreement() -> DocxDocument:
     heading(doc, "第一条　赔偿金额")
     body(doc, "甲方一次性赔偿乙方合计（大写）{{ approved_amount_in_words }}（小写：¥{{ approved_amount }}）。")
     heading(doc, "第二条　赔偿形式与支付")
-    body(doc, "赔偿形式：{{ compensation_form }}。甲方应于 {{ payment_deadline }} 前履行上述赔偿义务；涉及款项支付的，"
-              "支付方式为{{ payment_method }}，乙方应向甲方提供准确的收款信息。")
+    body(doc, "赔偿形式：{{ compensation_form }}。{% if payment_deadline %}甲方应于 {{ payment_deadline }} 前履行上述赔偿义务"
+              "{% else %}甲方应于本协议生效后及时履行上述赔偿义务{% endif %}；涉及款项支付的，"
+              "{% if payment_method %}支付方式为{{ payment_method }}，{% endif %}乙方应向甲方提供准确的收款信息。")
     heading(doc, "第三条　争议了结")
     body(doc, "乙方确认收到款项后，双方就本次投诉事项再无其他争议，乙方不再就同一事项向甲方主张任何其他权利或赔偿。")
     heading(doc, "第四条　保密条款")
@@ -688,7 +690,8 @@ def build_result_notice() -> DocxDocument:
     control(doc, "{%p endif %}")
     body(doc, "对给您带来的不便，我们再次表示歉意。")
     control(doc, "{%p endif %}")
-    body(doc, "如对处理结果有异议，可于 {{ appeal_deadline }} 前（{{ appeal_period_days }} 日内）凭案件编号向我司提出申诉，"
+    body(doc, "如对处理结果有异议，可{% if appeal_deadline %}于 {{ appeal_deadline }} 前（{{ appeal_period_days }} 日内）"
+              "{% else %}自收到本通知书之日起 {{ appeal_period_days }} 日内{% endif %}凭案件编号向我司提出申诉，"
               "并说明理由、提供相关证据；我司将重新核查并给予答复。")
     clerk_contact(doc)
     seal_block(doc)
@@ -724,7 +727,7 @@ def build_transfer_slip() -> DocxDocument:
         ("首次答复", "{{ first_response_due }} 前答复客户"),
         ("回复时限", "{{ reply_due }} 前回复客服部门"),
     ])
-    add_paragraph(doc, "发出人：{{ clerk }}（电话 {{ clerk_phone }}）　　发出日期：{{ doc_date }}",
+    add_paragraph(doc, "发出人：{{ clerk }}（电话 {{ clerk_phone or company_phone }}）　　发出日期：{{ doc_date }}",
                   align=RIGHT, before_pt=6)
     heading(doc, "责任部门回复（请于回复时限前填写并交回客服部门）")
     writing_table(doc, [("原因分析", "", 5.0), ("处理意见", "", 5.0)], signer="部门负责人签字")

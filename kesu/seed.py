@@ -37,6 +37,8 @@ SLA_RULES = (
 
 SETTINGS = (
     ("company_name", "示例实业有限公司", "文书上使用的公司名称"),
+    ("company_phone", "400-800-1234", "文书上印的客服电话（经办人无电话时使用）"),
+    ("company_address", "江苏省苏州市工业园区星湖街 328 号", "文书上印的公司地址"),
     ("appeal_period_days", "30", "结案后客户可申诉的天数"),
     ("countersign_legal_above", "50000", "索赔金额超过此数（元）须法务会签"),
     ("countersign_finance_above", "10000", "索赔金额超过此数（元）须财务会签"),

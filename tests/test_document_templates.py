@@ -201,3 +201,24 @@ def test_register_keeps_the_template_version_a_document_was_made_with(app, staff
                                        .order_by(GeneratedDocument.id)))
         assert used == [1, 2]
         assert db.session.scalar(select(func.count()).select_from(DocumentTemplate)) == len(DOCUMENT_TYPES) + 1
+
+
+def test_a_changed_default_becomes_the_next_version_unless_an_admin_uploaded_one(app, staff, login_as, monkeypatch,
+                                                                                  tmp_path):
+    from kesu.documents import templates
+    from kesu.seed import load_defaults
+
+    upload(login_as("admin"), docx_with("{{ case_no }}"), doc_type="result_notice")
+    changed = tmp_path / "defaults"
+    changed.mkdir()
+    for key in DOCUMENT_TYPES:
+        (changed / f"{key}.docx").write_bytes(docx_with("新默认 {{ case_no }}") if key in ("acknowledgement",
+                                                                                            "result_notice")
+                                              else (DEFAULTS_DIR / f"{key}.docx").read_bytes())
+    monkeypatch.setattr(templates, "DEFAULTS_DIR", changed)
+    with app.app_context():
+        assert load_defaults(db.session)["templates"] == 1
+        db.session.commit()
+        assert load_defaults(db.session)["templates"] == 0
+    assert versions(app, "acknowledgement") == [(1, False), (2, True)]
+    assert versions(app, "result_notice") == [(1, False), (2, True)]  # the admin's upload stays active

@@ -64,7 +64,8 @@ def data_hash(data: dict[str, Any]) -> str:
 
 def context_for(doc_type: DocumentType, data: dict[str, Any], template: DocumentTemplate, doc_no: str,
                 digest: str) -> dict[str, Any]:
-    return {**data, "company_name": setting("company_name"), "doc_no": doc_no, "doc_date": chinese_date(local_today()),
+    company = {key: setting(key) for key in ("company_name", "company_phone", "company_address")}
+    return {**data, **company, "doc_no": doc_no, "doc_date": chinese_date(local_today()),
             "template_version": str(template.version), "data_hash": digest[:8]}
 
 

@@ -29,7 +29,8 @@ from kesu.models import DocumentTemplate
 
 DEFAULTS_DIR = Path(__file__).resolve().parents[2] / "doc_templates"
 #: What every document gets besides its record's data (see :func:`kesu.documents.register.context_for`).
-COMMON_VARIABLES = frozenset({"company_name", "doc_no", "doc_date", "template_version", "data_hash"})
+COMMON_VARIABLES = frozenset({"company_name", "company_phone", "company_address", "doc_no", "doc_date",
+                              "template_version", "data_hash"})
 #: Jinja's own names inside a loop.
 JINJA_NAMES = frozenset({"loop"})
 WORD_PARTS = ("[Content_Types].xml", "word/document.xml")
@@ -81,14 +82,22 @@ def make_active(session: Session, template: DocumentTemplate) -> None:
 
 
 def seed_default_templates(session: Session) -> int:
-    """Version 1 of each type from ``doc_templates/<type>.docx``, for types that have no version yet."""
-    present = set(session.scalars(select(DocumentTemplate.doc_type).distinct()))
+    """Version 1 of each type from ``doc_templates/<type>.docx``; where the active version is an earlier
+    default (nobody uploaded one since), a changed default file becomes the next version. Uploads stay."""
     added = 0
     for key in DOCUMENT_TYPES:
-        if key in present:
-            continue
         path = DEFAULTS_DIR / f"{key}.docx"
-        add_version(session, key, path.read_bytes(), path.name, uploaded_by_id=None, note=_("默认模板"))
+        content = path.read_bytes()
+        active = active_template(session, key)
+        has_versions = active is not None or session.scalar(
+            select(func.count()).select_from(DocumentTemplate).where(DocumentTemplate.doc_type == key))
+        if not has_versions:
+            note = _("默认模板")
+        elif active is not None and active.uploaded_by_id is None and active.sha256 != hashlib.sha256(content).hexdigest():
+            note = _("默认模板更新")
+        else:
+            continue
+        add_version(session, key, content, path.name, uploaded_by_id=None, note=note)
         added += 1
     return added
 
