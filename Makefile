@@ -15,13 +15,18 @@ run: setup
 	$(FLASK) kesu demo --once
 	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) --access-logfile - app:app
 
-# The suite runs on SQLite, then again on PostgreSQL when KESU_TEST_DATABASE_URL names one.
+# The suite runs on SQLite and, when KESU_TEST_DATABASE_URL names a server, on PostgreSQL at the same time (one
+# core each); the PostgreSQL run's output follows the SQLite run's. Either failing fails the target.
+PG_LOG := $(VENV)/pytest-postgresql.log
 test: setup
-	env -u KESU_TEST_DATABASE_URL $(BIN)/python -m pytest
 	@if [ -n "$$KESU_TEST_DATABASE_URL" ]; then \
-		echo "== the same suite on PostgreSQL =="; \
-		$(BIN)/python -m pytest; \
-	fi
+		$(BIN)/python -m pytest --basetemp=$(VENV)/tmp-postgresql > $(PG_LOG) 2>&1 & pg=$$!; \
+	fi; \
+	env -u KESU_TEST_DATABASE_URL $(BIN)/python -m pytest --basetemp=$(VENV)/tmp-sqlite; sqlite=$$?; \
+	if [ -n "$$pg" ]; then \
+		wait $$pg; postgres=$$?; echo "== the same suite on PostgreSQL =="; cat $(PG_LOG); \
+	else postgres=0; fi; \
+	exit $$(( sqlite || postgres ))
 
 setup: $(STAMP) translations db
 

@@ -1,7 +1,8 @@
 """Fixtures: an app on a fresh migrated database per test, and a logged-in client per role.
 
 The migrations run once per session into a template; each test then starts from a copy of it
-(SQLite) or from emptied tables (PostgreSQL, when ``KESU_TEST_DATABASE_URL`` is set).
+(SQLite) or from emptied tables with the reference data copied back (PostgreSQL, when
+``KESU_TEST_DATABASE_URL`` is set).
 """
 from __future__ import annotations
 
@@ -35,13 +36,26 @@ def _config(url: str, tmp_path: Path) -> dict:
     }
 
 
+SEED_SCHEMA = "kesu_seed"
+
+
 def _reset_postgres(url: str) -> None:
+    """Migrate an empty schema, load the reference data once, and keep a copy of every table in
+    ``kesu_seed`` for :func:`_restore_postgres` to copy back before each test."""
     app = create_app(_config(url, Path("/tmp")))
     with app.app_context():
         with db.engine.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {SEED_SCHEMA} CASCADE"))
             conn.execute(text("DROP SCHEMA public CASCADE"))
             conn.execute(text("CREATE SCHEMA public"))
         upgrade()
+        with acting_as(None, "test setup"):
+            load_defaults(db.session)
+            db.session.commit()
+        with db.engine.begin() as conn:
+            conn.execute(text(f"CREATE SCHEMA {SEED_SCHEMA}"))
+            for table in db.metadata.sorted_tables:
+                conn.execute(text(f'CREATE TABLE {SEED_SCHEMA}."{table.name}" AS SELECT * FROM public."{table.name}"'))
         db.engine.dispose()
 
 
@@ -61,11 +75,21 @@ def database_template(tmp_path_factory) -> str:
     return str(path)
 
 
-def _empty_postgres(app) -> None:
+def _restore_postgres(app) -> None:
+    """Empty every table and copy the reference data back, in one round trip. DELETE with triggers off
+    (``session_replication_role = replica``: the audit trail's append-only triggers and the foreign keys)
+    takes a few milliseconds where TRUNCATE of every table takes a third of a second."""
+    tables = list(db.metadata.sorted_tables)
+    statements = ["SET LOCAL session_replication_role = replica"]
+    statements += [f'DELETE FROM public."{table.name}"' for table in tables]
+    for table in tables:
+        statements.append(f'INSERT INTO public."{table.name}" SELECT * FROM {SEED_SCHEMA}."{table.name}"')
+        if "id" in table.c and table.c.id.primary_key:
+            statements.append(f"SELECT setval(pg_get_serial_sequence('public.\"{table.name}\"', 'id'), "
+                              f'COALESCE((SELECT MAX(id) FROM public."{table.name}"), 0) + 1, false)')
     with app.app_context():
-        tables = [t.name for t in db.metadata.sorted_tables]
         with db.engine.begin() as conn:
-            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+            conn.exec_driver_sql(";\n".join(statements))
 
 
 class KesuClient(FlaskClient):
@@ -101,11 +125,7 @@ def app(database_template, tmp_path):
     application = create_app(_config(url, tmp_path))
     application.test_client_class = KesuClient
     if PG_URL:
-        _empty_postgres(application)
-    with application.app_context():
-        with acting_as(None, "test setup"):
-            load_defaults(db.session)
-            db.session.commit()
+        _restore_postgres(application)
     yield application
     with application.app_context():
         db.session.remove()

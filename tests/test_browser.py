@@ -164,3 +164,33 @@ def test_a_case_and_its_claim_go_through_every_state_in_the_browser(app, staff, 
     with app.app_context():
         assert db.session.get(Case, case_id).status == "archived"
         assert db.session.scalar(db.select(Claim.status)) == "closed"
+
+
+def test_clerk_downloads_an_acknowledgement_with_one_click(app, staff, live_server, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    from kesu.extensions import db
+    from kesu.models import Case
+    from tests.docx_text import all_text
+
+    with app.app_context():
+        case = db.session.scalar(db.select(Case).order_by(Case.id))
+        case.status = "accepted"
+        db.session.commit()
+        case_id, case_no = case.id, case.case_no
+    shots = Path(os.environ.get("KESU_SCREENSHOTS") or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
+        desk = Desk(browser, live_server, shots)
+        page = desk.open("clerk", f"/admin/case/details/?id={case_id}")
+        with page.expect_download() as download:
+            page.click(".kesu-doc-acknowledgement button[type=submit]:not([formaction])")
+        assert download.value.suggested_filename == f"{case_no}_受理回执.docx"
+        saved = tmp_path / "ack.docx"
+        download.value.save_as(saved)
+        page.goto(live_server + f"/admin/case/details/?id={case_id}")
+        assert "客诉回执〔" in page.locator(".kesu-record-documents").inner_text()
+        page.screenshot(path=str(shots / "documents-on-case-page.png"))
+        browser.close()
+    assert case_no in all_text(saved.read_bytes())

@@ -174,7 +174,7 @@ class DocumentTemplateView(KesuModelView):
     column_labels = LABELS
     column_list = ("doc_type", "version", "active", "filename", "size", "note", "uploaded_by", "created_at")
     column_select_related_list = ("uploaded_by",)
-    column_default_sort = ("id", True)
+    column_default_sort = [("doc_type", False), ("version", True)]
     choice_columns = {"doc_type": DOCUMENT_TYPE}
     column_filters = ("doc_type", "active", "created_at")
     column_details_list = ("doc_type", "version", "active", "filename", "size", "sha256", "variables", "note",
@@ -243,7 +243,7 @@ def _record_link(view, context, model: GeneratedDocument, name: str):
 class GeneratedDocumentView(KesuModelView):
     """The register of every document that left the building; each downloads again byte for byte."""
 
-    column_labels = LABELS
+    column_labels = {**LABELS, "created_at": _l("生成时间")}
     column_list = ("doc_no", "doc_type", "record_no", "filename", "template", "generated_by", "created_at", "size")
     column_select_related_list = ("generated_by", "template")
     column_default_sort = ("id", True)

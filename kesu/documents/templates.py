@@ -168,7 +168,13 @@ def _used_paths(node: nodes.Node, loops: dict[str, str] | None = None, used: set
 
 
 def used_variables(content: bytes) -> set[str]:
-    return _used_paths(environment().parse(template_source(content)))
+    return set(_used_variables_of(hashlib.sha256(content).hexdigest(), content))
+
+
+@lru_cache(maxsize=64)
+def _used_variables_of(_sha256: str, content: bytes) -> frozenset[str]:
+    """Keyed by the hash: the same file (a default seeded again) is parsed once."""
+    return frozenset(_used_paths(environment().parse(template_source(content))))
 
 
 def unknown_variables(doc_type: DocumentType, content: bytes) -> list[str]:
