@@ -10,7 +10,7 @@ import tempfile
 from dataclasses import dataclass
 from typing import Any
 
-from flask import abort, flash, redirect, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, request, send_file, url_for
 from flask_admin import expose
 from flask_admin.model.template import BaseListRowAction
 from flask_babel import gettext as _
@@ -211,8 +211,6 @@ class DocumentTemplateView(KesuModelView):
         return template
 
     def _upload_limit(self) -> int:
-        from flask import current_app
-
         return current_app.config["TEMPLATE_MAX_BYTES"]
 
     @expose("/activate/", methods=("POST",))

@@ -10,13 +10,10 @@ they are cached by the XML text (a new template version is new text, so nothing 
 from __future__ import annotations
 
 import io
-import threading
-from collections import OrderedDict
 from functools import lru_cache
 from typing import Any
 
 from docxtpl import DocxTemplate
-from jinja2 import Template
 from jinja2.sandbox import SandboxedEnvironment
 
 COMPILED_CACHE_SIZE = 128
@@ -31,23 +28,13 @@ class DocumentEnvironment(SandboxedEnvironment):
 
     def __init__(self) -> None:
         super().__init__(autoescape=True, finalize=_blank_none)
-        self._compiled: OrderedDict[str, Template] = OrderedDict()
-        self._lock = threading.Lock()
+        # not ``_compile``: Jinja's Environment has a method of that name
+        self._cached_from_string = lru_cache(maxsize=COMPILED_CACHE_SIZE)(super().from_string)
 
     def from_string(self, source, globals=None, template_class=None):  # type: ignore[override]
-        if globals is not None or template_class is not None or not isinstance(source, str):
-            return super().from_string(source, globals, template_class)
-        with self._lock:
-            template = self._compiled.get(source)
-            if template is not None:
-                self._compiled.move_to_end(source)
-                return template
-        template = super().from_string(source)
-        with self._lock:
-            self._compiled[source] = template
-            if len(self._compiled) > COMPILED_CACHE_SIZE:
-                self._compiled.popitem(last=False)
-        return template
+        if globals is None and template_class is None and isinstance(source, str):
+            return self._cached_from_string(source)
+        return super().from_string(source, globals, template_class)
 
 
 @lru_cache(maxsize=COMPILED_CACHE_SIZE)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import io
 import zipfile
-from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -264,8 +263,3 @@ def check_upload(doc_type: DocumentType, content: bytes) -> None:
     except Exception as exc:
         raise DocumentError(_("模板用示例数据试填失败：%(detail)s", detail=str(exc) or type(exc).__name__)) from exc
 
-
-def templates_in(session: Session, doc_types: Iterable[str]) -> dict[str, DocumentTemplate]:
-    rows = session.scalars(select(DocumentTemplate).where(DocumentTemplate.doc_type.in_(list(doc_types)),
-                                                          DocumentTemplate.active.is_(True)))
-    return {row.doc_type: row for row in rows}
