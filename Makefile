@@ -49,6 +49,7 @@ db: $(STAMP) translations
 bench: setup
 	$(BIN)/python bench/panel.py
 	$(BIN)/python bench/documents.py
+	$(BIN)/python bench/export.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -39,6 +39,10 @@ ADMIN = frozenset({"admin"})
 NOBODY: frozenset[str] = frozenset()
 SEES_PERSONAL_INFO = frozenset({"admin", "clerk"})
 SEES_EVERY_DEPARTMENT = frozenset({"admin", "clerk", "approver", "finance", "auditor"})
+#: Who exports the business lists (a handler's export holds only their department's rows). Clerks work
+#: record by record and do not export.
+EXPORTERS = frozenset({"admin", "auditor", "approver", "finance", "handler"})
+AUDITORS = frozenset({"admin", "auditor"})
 
 
 @dataclass(frozen=True)
@@ -47,26 +51,32 @@ class Access:
     create: frozenset[str] = NOBODY
     edit: frozenset[str] = NOBODY
     delete: frozenset[str] = NOBODY
+    export: frozenset[str] = AUDITORS
 
 
 # Workflow fields (status, approvals, payments) change only through kesu.workflow; these are
 # the direct edits each role may make in the tables.
 ACCESS: dict[type, Access] = {
-    Case: Access(read=STAFF, create=frozenset({"admin", "clerk"}), edit=frozenset({"admin", "clerk", "handler"})),
+    Case: Access(read=STAFF, create=frozenset({"admin", "clerk"}), edit=frozenset({"admin", "clerk", "handler"}),
+                 export=EXPORTERS),
     ContactLog: Access(read=STAFF, create=frozenset({"admin", "clerk", "handler"}),
-                       edit=frozenset({"admin", "clerk", "handler"})),
+                       edit=frozenset({"admin", "clerk", "handler"}), export=EXPORTERS),
     # Whoever may edit a case edits its goods on hold inline, removing rows entered by mistake too.
     GoodsHold: Access(read=STAFF, create=frozenset({"admin", "clerk", "handler"}),
-                      edit=frozenset({"admin", "clerk", "handler"}), delete=frozenset({"admin", "clerk", "handler"})),
-    Attachment: Access(read=STAFF, create=frozenset({"admin", "clerk", "handler"}), delete=ADMIN),
-    Claim: Access(read=STAFF, create=frozenset({"admin", "clerk"}), edit=frozenset({"admin", "clerk"})),
+                      edit=frozenset({"admin", "clerk", "handler"}), delete=frozenset({"admin", "clerk", "handler"}),
+                      export=EXPORTERS),
+    Attachment: Access(read=STAFF, create=frozenset({"admin", "clerk", "handler"}), delete=ADMIN, export=EXPORTERS),
+    Claim: Access(read=STAFF, create=frozenset({"admin", "clerk"}), edit=frozenset({"admin", "clerk"}),
+                  export=EXPORTERS),
     LossItem: Access(read=STAFF, create=frozenset({"admin", "clerk", "handler"}),
-                     edit=frozenset({"admin", "clerk", "handler"}), delete=frozenset({"admin", "clerk"})),
-    Approval: Access(read=ALL_BUT_HANDLER),
-    Payment: Access(read=ALL_BUT_HANDLER),
+                     edit=frozenset({"admin", "clerk", "handler"}), delete=frozenset({"admin", "clerk"}),
+                     export=EXPORTERS),
+    Approval: Access(read=ALL_BUT_HANDLER, export=EXPORTERS - {"handler"}),
+    Payment: Access(read=ALL_BUT_HANDLER, export=EXPORTERS - {"handler"}),
     Accountability: Access(read=STAFF, create=frozenset({"admin", "approver"}),
-                           edit=frozenset({"admin", "approver"})),
-    Customer: Access(read=STAFF, create=frozenset({"admin", "clerk"}), edit=frozenset({"admin", "clerk"})),
+                           edit=frozenset({"admin", "approver"}), export=EXPORTERS),
+    Customer: Access(read=STAFF, create=frozenset({"admin", "clerk"}), edit=frozenset({"admin", "clerk"}),
+                     export=EXPORTERS),
     Department: Access(read=STAFF, create=ADMIN, edit=ADMIN, delete=ADMIN),
     User: Access(read=ALL_BUT_HANDLER, create=ADMIN, edit=ADMIN),
     Category: Access(read=STAFF, create=ADMIN, edit=ADMIN, delete=ADMIN),
@@ -75,13 +85,13 @@ ACCESS: dict[type, Access] = {
     Setting: Access(read=ALL_BUT_HANDLER, edit=ADMIN),
     DocumentTemplate: Access(read=ALL_BUT_HANDLER, create=ADMIN),
     # Generated through the documents' buttons only; a handler reads those of their department's cases.
-    GeneratedDocument: Access(read=STAFF),
+    GeneratedDocument: Access(read=STAFF, export=EXPORTERS),
     AuditEvent: Access(read=frozenset({"admin", "auditor"})),
 }
 
 
 def can(user: Any, operation: str, model: type) -> bool:
-    """``operation`` is one of read, create, edit, delete."""
+    """``operation`` is one of read, create, edit, delete, export."""
     if not getattr(user, "is_authenticated", False):
         return False
     return user.role in getattr(ACCESS[model], operation)

@@ -17,13 +17,14 @@ def _shown(field: str, value) -> str:
     return personal_value_for(current_user, field, value) if field in PERSONAL_MASKS else str(value)
 
 
+def change_lines(changes: dict | None) -> list[str]:
+    """``field: old → new`` for each change; phones and e-mails masked for roles that see them masked."""
+    return [f"{LABELS.get(field, field)}: {_shown(field, old)} → {_shown(field, new)}"
+            for field, (old, new) in (changes or {}).items()]
+
+
 def format_changes(view, context, model, name) -> Markup:
-    """``field: old → new`` one per line; phones and e-mails masked for roles that see them masked."""
-    lines = []
-    for field, (old, new) in (model.changes or {}).items():
-        label = LABELS.get(field, field)
-        lines.append(f"{escape(label)}: {escape(_shown(field, old))} → {escape(_shown(field, new))}")
-    return Markup("<br>".join(lines))
+    return Markup("<br>").join(escape(line) for line in change_lines(model.changes))
 
 
 class AuditEventView(KesuModelView):
@@ -36,3 +37,4 @@ class AuditEventView(KesuModelView):
     column_filters = ("action", "record_type", "record_id", "username", "at")
     column_formatters = {"changes": format_changes}
     column_formatters_detail = {"changes": format_changes}
+    column_export_formatters = {"changes": lambda changes: "；".join(change_lines(changes)) or None}

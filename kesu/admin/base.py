@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms.validators import ValidationError
 
+from kesu.admin.exporting import ExportMixin
 from kesu.admin.filters import KesuFilterConverter
 from kesu.admin.filters_related import is_record_id
 from kesu.admin.formatters import DETAIL_TYPE_FORMATTERS, TYPE_FORMATTERS, choice
@@ -100,11 +101,10 @@ class Section(rules.FieldSet):
             self.header, self.locked_note)
 
 
-class KesuModelView(ModelView):
+class KesuModelView(ExportMixin, ModelView):
     page_size = 50
     can_set_page_size = False
     can_view_details = True
-    can_export = False
     column_display_pk = False
     column_default_sort = ("id", True)
     form_base_class = KesuBaseForm
@@ -212,6 +212,11 @@ class KesuModelView(ModelView):
             if count_query is not None:
                 count_query = count_query.filter(condition)
         return query, count_query, joins, count_joins
+
+    def _apply_sorting(self, query, joins, sort_column, sort_desc):
+        """The list's sort, then the id: rows that tie come in one fixed order, on the page and in an export."""
+        query, joins = super()._apply_sorting(query, joins, sort_column, sort_desc)
+        return query.order_by(self.model.id.desc()), joins
 
     # --- row scope --------------------------------------------------------------------------------
     def get_query(self):

@@ -1,0 +1,103 @@
+"""Export buttons on every list: the rows of the list as it stands (row scope, filters, search, sort), all
+pages, as CSV or XLSX, and an audit event naming the list, its filters and search, the format and the rows."""
+from __future__ import annotations
+
+import tempfile
+from typing import Any
+
+from flask import Response, abort, send_file, stream_with_context
+from flask_admin import expose
+from flask_login import current_user
+
+from kesu.audit import record_event
+from kesu.exports import FORMATS, export_columns
+from kesu.exports.writers import csv_chunks, write_xlsx
+from kesu.extensions import db
+from kesu.permissions import can
+from kesu.timeutil import format_local, utcnow
+
+FETCH_BATCH = 2000
+
+
+class ExportMixin:
+    """Mixed into :class:`~kesu.admin.base.KesuModelView`; replaces Flask-Admin's export (no BOM, no formula
+    neutralisation, ORM objects row by row, a row limit) with ours under the same URL and button."""
+
+    export_types = ["csv", "xlsx"]
+
+    @property
+    def can_export(self) -> bool:  # type: ignore[override]
+        return can(current_user, "export", self.model) and can(current_user, "read", self.model)
+
+    def export_query(self):
+        """The list view's query without paging: scope, search, filters and sort exactly as the page has them."""
+        view_args = self._get_list_extra_args()
+        sort = self._get_column_by_idx(view_args.sort)
+        query = self.get_query()
+        joins: dict = {}
+        if self._search_supported and view_args.search:
+            query, _count, joins, _count_joins = self._apply_search(query, None, joins, {}, view_args.search)
+        if view_args.filters and self._filters:
+            query, _count, joins, _count_joins = self._apply_filters(query, None, joins, {}, view_args.filters)
+        query, joins = self._apply_sorting(query, joins, sort[0] if sort else None, view_args.sort_desc)
+        return query, view_args
+
+    def _export_description(self, view_args, export_type: str, rows: int) -> dict[str, Any]:
+        filters = []
+        for index, _name, value in view_args.filters or ():
+            flt = self._filters[index]
+            shown = dict(flt.get_options(self) or ()).get(value, value)  # a status by its label
+            filters.append(f"{flt.name} {flt.operation()} {shown}")
+        sort = self._get_column_by_idx(view_args.sort)
+        return {"list": [None, str(self.name)], "filters": [None, filters], "search": [None, view_args.search],
+                "sort": [None, sort[0] if sort else None], "format": [None, export_type], "rows": [None, rows]}
+
+    def _audit_export(self, view_args, export_type: str, rows: int) -> None:
+        db.session.rollback()  # end the export's read transaction; the event goes in one of its own
+        record_event(db.session, "export", record_type=self.model.__tablename__,
+                     changes=self._export_description(view_args, export_type, rows),
+                     comment=f"{self.name}：{rows} 行（{export_type.upper()}）")
+        db.session.commit()
+
+    def _rows(self, query, columns):
+        """Plain tuples from the connection, fetched in batches (no ORM objects, constant memory)."""
+        statement = query.with_entities(*(column.expression for column in columns)).statement
+        return db.session.connection().execution_options(stream_results=True, max_row_buffer=FETCH_BATCH) \
+            .execute(statement)
+
+    def _filename(self, export_type: str) -> str:
+        return f"{self.name}_{format_local(utcnow(), '%Y%m%d-%H%M')}.{FORMATS[export_type][1]}"
+
+    @expose("/export/<export_type>/")
+    def export(self, export_type: str):
+        if not self.can_export:
+            abort(403)
+        if export_type not in FORMATS:
+            abort(404)
+        query, view_args = self.export_query()
+        columns = export_columns(self, current_user)
+        mimetype = FORMATS[export_type][0]
+        if export_type == "xlsx":
+            out = tempfile.TemporaryFile()
+            rows = write_xlsx(columns, self._rows(query, columns), out, str(self.name))
+            self._audit_export(view_args, export_type, rows)
+            out.seek(0)
+            return send_file(out, mimetype=mimetype, as_attachment=True, download_name=self._filename(export_type))
+        counter = [0]
+
+        def stream():
+            try:
+                yield from csv_chunks(columns, self._rows(query, columns), counter)
+            finally:
+                self._audit_export(view_args, export_type, counter[0])
+        response = Response(stream_with_context(stream()), mimetype=mimetype)
+        response.headers["Content-Disposition"] = _attachment(self._filename(export_type))
+        return response
+
+
+def _attachment(filename: str) -> str:
+    """``Content-Disposition`` with an ASCII fallback and the UTF-8 name (RFC 5987), as ``send_file`` writes it."""
+    from urllib.parse import quote
+
+    ascii_name = filename.encode("ascii", "ignore").decode() or "export"
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"

@@ -1,0 +1,113 @@
+"""The columns of an export, derived from a view's declarations (``column_export_list`` or its
+``column_list``, ``column_labels``, ``choice_columns``, ``column_export_formatters``).
+
+Each column is one SQL expression, so rows come from the database as tuples, not ORM objects: a related
+name (``customer.name``) is a scalar subquery on an alias of the related table, which neither collides with
+the joins a sort by that name adds nor multiplies rows.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import Boolean, Date, Integer, JSON, Numeric, func, select
+from sqlalchemy.orm import aliased
+
+from kesu.choices import Choices
+from kesu.models import Case, Category, Claim, Customer, Department, DocumentTemplate, User
+from kesu.models.base import Money, UTCDateTime
+from kesu.permissions import PERSONAL_MASKS, sees_personal_info
+from kesu.exports.sql import ShanghaiMinute
+
+#: The column that names a related record when a list shows the relation itself (``handler``, ``case``).
+DISPLAY_COLUMN = {User: "full_name", Case: "case_no", Claim: "claim_no", Customer: "name", Department: "name",
+                  Category: "name", DocumentTemplate: "version"}
+
+
+@dataclass
+class ExportColumn:
+    name: str
+    header: str
+    expression: Any
+    #: "text", "money" or "number" (numbers stay numbers in XLSX).
+    kind: str
+    #: value from the database → what the cell holds (str, Decimal, int or None).
+    convert: Callable[[Any], Any]
+    #: Text someone typed (names, descriptions), which may start like a formula; labels, times and
+    #: numbers the system writes cannot.
+    typed: bool = True
+
+
+def _related(model: type, relation_name: str, attribute: str | None):
+    relation = getattr(model, relation_name).property
+    target = aliased(relation.mapper.class_)
+    (local,) = relation.local_columns
+    (remote,) = relation.remote_side
+    attribute = attribute or DISPLAY_COLUMN[relation.mapper.class_]
+    column = getattr(target, attribute)
+    if relation.mapper.class_ is User and attribute == "full_name":
+        column = func.coalesce(func.nullif(target.full_name, ""), target.username)
+    expression = select(column).where(getattr(target, remote.key) == local).scalar_subquery()
+    return expression, getattr(relation.mapper.class_, attribute).property.columns[0].type, attribute
+
+
+def _kind(column_type: Any) -> str:
+    if isinstance(column_type, (Money, Numeric, Integer)) and not isinstance(column_type, Boolean):
+        return "money" if isinstance(column_type, Money) else "number"
+    return "text"
+
+
+def _converter(column_type: Any, attribute: str, choices: Choices | None, formatter, user: Any):
+    if formatter is not None:
+        return formatter
+    if choices is not None:
+        labels = {key: str(label) for key, label in choices.pairs()}  # translated once, not per cell
+        return lambda value: labels.get(value, value)
+    if attribute in PERSONAL_MASKS and not sees_personal_info(user):
+        mask = PERSONAL_MASKS[attribute]
+        return lambda value: mask(value) if value else None
+    if isinstance(column_type, UTCDateTime):
+        return lambda value: value  # already Shanghai text: the database formats it (ShanghaiMinute)
+    if isinstance(column_type, Boolean):
+        return lambda value: None if value is None else (_("是") if value else _("否"))
+    if isinstance(column_type, Date):
+        return lambda value: value.isoformat() if isinstance(value, date) else value
+    if isinstance(column_type, Money):
+        return lambda value: None if value is None else Decimal(value).quantize(Decimal("0.01"))
+    if isinstance(column_type, (Numeric, Integer)):
+        return lambda value: value
+    if isinstance(column_type, JSON):
+        return lambda value: None if value is None else str(value)
+    return lambda value: None if value is None else str(value)
+
+
+def export_columns(view: Any, user: Any) -> list[ExportColumn]:
+    """The columns ``view`` exports for ``user`` (phones and e-mails masked as the user's lists are)."""
+    model = view.model
+    names = getattr(view, "column_export_list", None) or view.column_list
+    labels = view.column_labels or {}
+    formatters = getattr(view, "column_export_formatters", None) or {}
+    columns = []
+    for name in names:
+        relation_name, _dot, attribute = name.partition(".")
+        prop = getattr(model, relation_name).property
+        if hasattr(prop, "mapper"):  # a relationship: its name or one of its columns
+            expression, column_type, attribute = _related(model, relation_name, attribute or None)
+        else:
+            expression = getattr(model, name)
+            column_type, attribute = prop.columns[0].type, name
+        if isinstance(column_type, UTCDateTime) and name not in formatters:
+            expression = ShanghaiMinute(expression)
+        choices = view.choice_columns.get(name)
+        convert = _converter(column_type, attribute, choices, formatters.get(name), user)
+        kind = "text" if choices is not None or name in formatters else _kind(column_type)
+        typed = (kind == "text" and choices is None
+                 and not isinstance(column_type, (UTCDateTime, Date, Boolean)))
+        columns.append(ExportColumn(name, str(labels.get(name, name)), expression.label(f"c{len(columns)}"),
+                                    kind, convert, typed))
+    return columns
+

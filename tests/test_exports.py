@@ -1,0 +1,160 @@
+"""Exports: exactly the rows of the list as it stands, safe in Excel, audited, for those who may export."""
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from sqlalchemy import select
+
+from kesu.audit import acting_as
+from kesu.extensions import db
+from kesu.models import AuditEvent, Case, Customer
+from tests.factories import PASSWORD, make_case, make_claim, make_customer
+
+INJECTION = '=HYPERLINK("http://x","y")'
+
+
+@pytest.fixture
+def demo(app):
+    from kesu.demo import load_demo
+
+    with app.app_context():
+        with acting_as(None, "test setup"):
+            load_demo(db.session, cases=150, seed=5, password=PASSWORD)
+            db.session.commit()
+    return app
+
+
+def demo_client(app, username: str):
+    client = app.test_client()
+    assert client.login(username).status_code == 302
+    return client
+
+
+def read_csv(response) -> list[list[str]]:
+    body = response.get_data()
+    assert body.startswith("\ufeff".encode("utf-8"))
+    return list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+
+
+def read_xlsx(response) -> list[tuple]:
+    sheet = openpyxl.load_workbook(io.BytesIO(response.get_data()), read_only=True).active
+    return list(sheet.iter_rows(values_only=True))
+
+
+def status_equals(app) -> str:
+    """The list's URL argument for "状态 等于"."""
+    with app.test_request_context():
+        view = next(v for v in app.extensions["admin"][0]._views if getattr(v, "endpoint", None) == "case")
+        return view.equals_filter_arg("status")
+
+
+def test_export_holds_exactly_the_filtered_searched_sorted_rows_in_order(demo):
+    client = demo_client(demo, "shenji")
+    # status 调查中, search 空调, sorted by 受理时间 ascending
+    query = f"{status_equals(demo)}=investigating&search=%E7%A9%BA%E8%B0%83&sort=1&desc=0"
+    rows = read_csv(client.get(f"/admin/case/export/csv/?{query}"))
+    with demo.app_context():
+        expected = list(db.session.scalars(
+            select(Case.case_no).where(Case.status == "investigating",
+                                       Case.title.contains("空调") | Case.product.contains("空调")
+                                       | Case.case_no.contains("空调") | Case.lot_no.contains("空调")
+                                       | Case.customer_id.in_(select(Customer.id).where(Customer.name.contains("空调"))))
+            .order_by(Case.received_at, Case.id.desc())))
+    assert expected, "the demo data should have such cases"
+    assert rows[0][0] == "案件编号"
+    assert [row[0] for row in rows[1:]] == expected
+    page = client.get(f"/admin/case/?{query}").get_data(as_text=True)
+    assert all(number in page for number in expected[:50])
+
+
+def test_export_has_every_row_not_only_the_first_page(demo):
+    client = demo_client(demo, "shenji")
+    rows = read_csv(client.get("/admin/case/export/csv/"))
+    with demo.app_context():
+        assert len(rows) - 1 == db.session.scalar(select(db.func.count()).select_from(Case)) == 150
+
+
+def test_export_shows_labels_names_and_shanghai_times(demo):
+    client = demo_client(demo, "shenji")
+    header, *rows = read_csv(client.get("/admin/case/export/csv/"))
+    with demo.app_context():
+        case = db.session.scalar(select(Case).order_by(Case.received_at.desc(), Case.id.desc()))
+        from kesu.choices import CASE_STATUS
+        from kesu.timeutil import format_local
+        first = dict(zip(header, rows[0]))
+        assert first["案件编号"] == case.case_no
+        assert first["状态"] == CASE_STATUS.label(case.status)
+        assert first["客户"] == case.customer.name
+        assert first["受理时间"] == format_local(case.received_at)
+
+
+def test_xlsx_opens_and_keeps_money_numeric(app, staff, login_as):
+    with app.app_context():
+        make_claim(make_case(), amount="12345.60")
+    rows = read_xlsx(login_as("auditor").get("/admin/claim/export/xlsx/"))
+    header, first = rows[0], rows[1]
+    amount = first[header.index("索赔金额（元）")]
+    assert isinstance(amount, (int, float)) and Decimal(str(amount)) == Decimal("12345.6")
+
+
+def test_formula_is_neutralised_in_csv_and_xlsx_while_numbers_stay_numbers(app, staff, login_as):
+    with app.app_context():
+        case = make_case(customer=make_customer(name=INJECTION))
+        make_claim(case, amount="100.00", reason="+SUM(A1:A9)")
+    auditor = login_as("auditor")
+    header, *rows = read_csv(auditor.get("/admin/case/export/csv/"))
+    assert rows[0][header.index("客户")] == "'" + INJECTION
+    sheet = read_xlsx(auditor.get("/admin/case/export/xlsx/"))
+    assert sheet[1][sheet[0].index("客户")] == "'" + INJECTION
+    claims = read_xlsx(auditor.get("/admin/claim/export/xlsx/"))
+    assert isinstance(claims[1][claims[0].index("索赔金额（元）")], (int, float))
+
+
+def test_export_is_audited_with_list_filters_format_and_row_count(demo):
+    client = demo_client(demo, "shenji")
+    rows = read_csv(client.get(f"/admin/case/export/csv/?{status_equals(demo)}=closed"))
+    with demo.app_context():
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "export"))
+        assert event.username == "shenji" and event.record_type == "case"
+        assert event.changes["rows"][1] == len(rows) - 1
+        assert event.changes["format"][1] == "csv"
+        assert event.changes["filters"][1] == ["状态 等于 已结案"]
+
+
+def test_clerk_without_export_rights_gets_403(app, staff, login_as):
+    clerk = login_as("clerk")
+    assert clerk.get("/admin/case/export/csv/").status_code == 403
+    assert clerk.get("/admin/case/export/xlsx/").status_code == 403
+    assert "export/csv" not in clerk.get("/admin/case/").get_data(as_text=True)
+
+
+def test_handler_exports_only_their_department_masked(app, staff, login_as):
+    with app.app_context():
+        make_case(title="本部门案件")
+        make_case("生产部", title="别的部门案件")
+    header, *rows = read_csv(login_as("handler").get("/admin/case/export/csv/"))
+    titles = [row[header.index("投诉摘要")] for row in rows]
+    assert titles == ["本部门案件"]
+    header, *rows = read_csv(login_as("handler").get("/admin/customer/export/csv/"))
+    assert rows and all("****" in row[header.index("电话")] for row in rows)
+
+
+def test_file_name_says_what_and_when(app, staff, login_as):
+    disposition = login_as("auditor").get("/admin/case/export/xlsx/").headers["Content-Disposition"]
+    assert "filename*=UTF-8''%E6%8A%95%E8%AF%89%E6%A1%88%E4%BB%B6_" in disposition and ".xlsx" in disposition
+
+
+@pytest.mark.parametrize("endpoint", ["case", "claim", "accountability", "payment", "contactlog",
+                                      "generateddocument", "auditevent", "approval", "lossitem", "goodshold",
+                                      "customer"])
+def test_every_business_list_exports_for_the_auditor(app, staff, login_as, endpoint):
+    with app.app_context():
+        make_claim(make_case())
+    auditor = login_as("auditor")
+    assert "export/csv" in auditor.get(f"/admin/{endpoint}/").get_data(as_text=True)
+    assert auditor.get(f"/admin/{endpoint}/export/csv/").status_code == 200
+    assert auditor.get(f"/admin/{endpoint}/export/xlsx/").status_code == 200
