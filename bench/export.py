@@ -23,6 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 OUT = ROOT / "bench" / "out"
 
+from panel import build_database  # noqa: E402  (same demo database builder as the panel benchmark)
+
 BARE_SQL = """
 SELECT c.case_no, c.received_at, c.status, cu.name, c.title, cat.name, c.channel, c.severity, d.name,
        COALESCE(NULLIF(u.full_name, ''), u.username), c.next_due_at
@@ -39,30 +41,6 @@ def peak_mb() -> float:
 def config(path: Path) -> dict:
     return {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False,
             "FILE_STORE": str(OUT / "files"), "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"}
-
-
-def build(path: Path, cases: int) -> None:
-    from flask_migrate import upgrade
-    from sqlalchemy import func, select
-
-    from kesu import create_app
-    from kesu.extensions import db
-    from kesu.models import Case
-
-    app = create_app(config(path))
-    with app.app_context():
-        upgrade()
-        have = db.session.scalar(select(func.count()).select_from(Case))
-        if have >= cases:
-            return
-        runner = app.test_cli_runner()
-        db.session.commit()
-        runner.invoke(args=["kesu", "init"])
-        started = time.perf_counter()
-        result = runner.invoke(args=["kesu", "demo", "--cases", str(cases)])
-        if result.exit_code != 0:
-            raise SystemExit(f"demo failed: {result.output}{result.exception!r}")
-        print(f"demo --cases {cases}: {time.perf_counter() - started:.1f} s")
 
 
 def measure_ours(path: Path, export_type: str) -> dict:
@@ -129,7 +107,7 @@ def main() -> None:
         return
     OUT.mkdir(parents=True, exist_ok=True)
     path = OUT / f"export-{args.cases}.sqlite3"
-    build(path, args.cases)
+    build_database(path, args.cases)
     bare = child("bare", path)
     csv_ours = child("csv", path)
     xlsx_ours = child("xlsx", path)

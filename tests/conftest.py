@@ -171,3 +171,25 @@ def people_ctx(ctx, staff):
 
     _make_legal_reviewer()
     return ctx
+
+
+@pytest.fixture
+def demo(app):
+    """The app with ``kesu demo``'s data (160 cases and what hangs off them, the demo accounts)."""
+    from kesu.demo import load_demo
+
+    with app.app_context():
+        with acting_as(None, "test setup"):
+            load_demo(db.session, cases=160, seed=3, password=PASSWORD)
+            db.session.commit()
+    return app
+
+
+@pytest.fixture
+def demo_login(demo):
+    """``demo_login("shenji")`` → a client logged in as that demo account."""
+    def _login(username: str) -> KesuClient:
+        client = demo.test_client()
+        assert client.login(username).status_code == 302
+        return client
+    return _login

@@ -10,37 +10,16 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, inspect, select
 
-from kesu.audit import acting_as
 from kesu.documents import DOCUMENT_TYPES, amount_in_chinese, render
 from kesu.extensions import db
 from kesu.models import Accountability, AuditEvent, Case, Claim, GeneratedDocument
 from tests.docx_text import all_text, chinese_runs_without_east_asian_font
-from tests.factories import PASSWORD, make_case, make_claim, user
+from tests.factories import make_case, make_claim, user
 
 ENDPOINT = {Case: "case", Claim: "claim", Accountability: "accountability"}
 #: Who clicks each document's button.
 ROLE_FOR = {"acknowledgement": "kefu", "investigation_report": "zhiliang", "settlement_agreement": "kefu",
             "result_notice": "kefu", "transfer_slip": "kefu", "accountability_decision": "jingli"}
-
-
-@pytest.fixture
-def demo(app):
-    from kesu.demo import load_demo
-
-    with app.app_context():
-        with acting_as(None, "test setup"):
-            load_demo(db.session, cases=160, seed=3, password=PASSWORD)
-            db.session.commit()
-    return app
-
-
-@pytest.fixture
-def demo_login(demo):
-    def _login(username: str):
-        client = demo.test_client()
-        assert client.login(username).status_code == 302
-        return client
-    return _login
 
 
 def demo_record(doc_key: str, **where):

@@ -9,29 +9,11 @@ import openpyxl
 import pytest
 from sqlalchemy import select
 
-from kesu.audit import acting_as
 from kesu.extensions import db
 from kesu.models import AuditEvent, Case, Customer
-from tests.factories import PASSWORD, make_case, make_claim, make_customer
+from tests.factories import make_case, make_claim, make_customer
 
 INJECTION = '=HYPERLINK("http://x","y")'
-
-
-@pytest.fixture
-def demo(app):
-    from kesu.demo import load_demo
-
-    with app.app_context():
-        with acting_as(None, "test setup"):
-            load_demo(db.session, cases=150, seed=5, password=PASSWORD)
-            db.session.commit()
-    return app
-
-
-def demo_client(app, username: str):
-    client = app.test_client()
-    assert client.login(username).status_code == 302
-    return client
 
 
 def read_csv(response) -> list[list[str]]:
@@ -52,8 +34,8 @@ def status_equals(app) -> str:
         return view.equals_filter_arg("status")
 
 
-def test_export_holds_exactly_the_filtered_searched_sorted_rows_in_order(demo):
-    client = demo_client(demo, "shenji")
+def test_export_holds_exactly_the_filtered_searched_sorted_rows_in_order(demo, demo_login):
+    client = demo_login("shenji")
     # status 调查中, search 空调, sorted by 受理时间 ascending
     query = f"{status_equals(demo)}=investigating&search=%E7%A9%BA%E8%B0%83&sort=1&desc=0"
     rows = read_csv(client.get(f"/admin/case/export/csv/?{query}"))
@@ -71,15 +53,15 @@ def test_export_holds_exactly_the_filtered_searched_sorted_rows_in_order(demo):
     assert all(number in page for number in expected[:50])
 
 
-def test_export_has_every_row_not_only_the_first_page(demo):
-    client = demo_client(demo, "shenji")
+def test_export_has_every_row_not_only_the_first_page(demo, demo_login):
+    client = demo_login("shenji")
     rows = read_csv(client.get("/admin/case/export/csv/"))
     with demo.app_context():
-        assert len(rows) - 1 == db.session.scalar(select(db.func.count()).select_from(Case)) == 150
+        assert len(rows) - 1 == db.session.scalar(select(db.func.count()).select_from(Case)) == 160
 
 
-def test_export_shows_labels_names_and_shanghai_times(demo):
-    client = demo_client(demo, "shenji")
+def test_export_shows_labels_names_and_shanghai_times(demo, demo_login):
+    client = demo_login("shenji")
     header, *rows = read_csv(client.get("/admin/case/export/csv/"))
     with demo.app_context():
         case = db.session.scalar(select(Case).order_by(Case.received_at.desc(), Case.id.desc()))
@@ -114,8 +96,8 @@ def test_formula_is_neutralised_in_csv_and_xlsx_while_numbers_stay_numbers(app, 
     assert isinstance(claims[1][claims[0].index("索赔金额（元）")], (int, float))
 
 
-def test_export_is_audited_with_list_filters_format_and_row_count(demo):
-    client = demo_client(demo, "shenji")
+def test_export_is_audited_with_list_filters_format_and_row_count(demo, demo_login):
+    client = demo_login("shenji")
     rows = read_csv(client.get(f"/admin/case/export/csv/?{status_equals(demo)}=closed"))
     with demo.app_context():
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "export"))
