@@ -1,6 +1,8 @@
 """The audit trail: one append-only event per change, written in the same transaction."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DatabaseError
@@ -113,3 +115,33 @@ def test_audit_view_is_read_only(login_as, app):
     assert "登录" in page
     assert "/admin/auditevent/new/" not in page
     assert client.get("/admin/auditevent/edit/?id=1").status_code == 403
+
+
+@pytest.mark.parametrize("who", ["admin", "auditor"])
+def test_no_url_edits_or_deletes_audit_events(login_as, app, who):
+    with app.app_context():
+        first = db.session.scalar(select(AuditEvent).order_by(AuditEvent.id))
+        event_id, before = first.id, (first.action, first.comment, first.changes)
+        count = db.session.scalar(select(func.count()).select_from(AuditEvent))
+    client = login_as(who)
+    for url, data in ((f"/admin/auditevent/edit/?id={event_id}", {"comment": "改过了"}),
+                      ("/admin/auditevent/delete/", {"id": str(event_id)}),
+                      ("/admin/auditevent/new/", {"action": "login", "comment": "伪造"}),
+                      ("/admin/auditevent/action/", {"action": "delete", "rowid": str(event_id)}),
+                      ("/admin/auditevent/ajax/update/", {"list_form_pk": str(event_id), "comment": "改过了"})):
+        assert client.post_form(url, data).status_code in (403, 404, 405), url
+    with app.app_context():
+        first = db.session.get(AuditEvent, event_id)
+        assert (first.action, first.comment, first.changes) == before
+        assert db.session.scalar(select(func.count()).select_from(AuditEvent)) >= count  # only logins were added
+
+
+def test_a_case_page_links_to_its_own_history(login_as, app):
+    with app.app_context():
+        case_id = make_case().id
+    page = login_as("auditor").get(f"/admin/case/details/?id={case_id}").get_data(as_text=True)
+    match = re.search(r'href="(/admin/auditevent/\?[^"]+)"', page)
+    assert match, "history link"
+    trail = login_as("auditor").get(match.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    assert "列表 (1)" in trail  # the case's insert event, and nothing else
+    assert "/admin/auditevent/" not in login_as("clerk").get(f"/admin/case/details/?id={case_id}").get_data(as_text=True)

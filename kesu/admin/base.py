@@ -176,6 +176,17 @@ class KesuModelView(ExportMixin, ModelView):
                 return f"flt0_{arg}"
         raise KeyError(column_name)
 
+    def history_url(self, record: Any) -> str | None:
+        """The audit trail filtered to ``record``'s own events, for users who may read the trail."""
+        from kesu.models import AuditEvent
+
+        if not can(current_user, "read", AuditEvent):
+            return None
+        trail = next(view for view in self.admin._views if getattr(view, "model", None) is AuditEvent)
+        arguments = {trail.equals_filter_arg("record_type"): self.model.__tablename__,
+                     trail.equals_filter_arg("record_id"): record.id}
+        return url_for(f"{trail.endpoint}.index_view", **arguments)
+
     # --- search ---------------------------------------------------------------------------------------
     def _contains(self, column, term: str):
         """``LIKE '%term%'`` with the term escaped; SQLite's LIKE already ignores ASCII case."""
