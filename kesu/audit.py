@@ -1,22 +1,30 @@
-"""The audit trail, written from one place.
+"""The audit trail, written from one place, and its hash chain.
 
 Every flush that inserts, updates or deletes an :class:`~kesu.models.base.Audited` record adds one
 ``audit_event`` row per record, through the flush's own connection, so the event commits or rolls
 back with the change it describes. Events that are not row changes (logins, viewing personal
 data, exports) go through :func:`record_event`.
+
+Tamper evidence: each event stores the previous event's hash and SHA-256 of that hash plus its own canonical
+content, so changing or removing any row breaks the chain there (:func:`verify_chain`). The chain's tip is
+read under a lock (PostgreSQL: a transaction-level advisory lock; SQLite: its single writer), so concurrent
+writers queue instead of forking it.
 """
 from __future__ import annotations
 
 import contextlib
 import contextvars
+import hashlib
+import json
 from collections.abc import Iterator
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any
 
 from flask import has_request_context, request
 from flask_login import current_user
-from sqlalchemy import event, insert, inspect
+from sqlalchemy import event, insert, inspect, select, text
 from sqlalchemy.orm import Session
 
 from kesu.models import AuditEvent
@@ -129,7 +137,81 @@ def _write_row_changes(session: Session, _flush_context) -> None:
     rows += [_event_row("delete", r, {key: [new, None] for key, (_old, new) in _snapshot(r).items()})
              for r in session.deleted if isinstance(r, Audited)]
     if rows:
-        session.connection().execute(insert(AuditEvent), rows)
+        connection = session.connection()
+        for row in rows:
+            _link(session, connection, row)
+        connection.execute(insert(AuditEvent), rows)
+    session.info.pop(CHAIN_TIP, None)  # the next flush reads the tip again (a savepoint may have rolled back)
+
+
+# --- the hash chain -------------------------------------------------------------------------------------
+GENESIS = "0" * 64
+CHAIN_TIP = "kesu_audit_chain_tip"
+CHAIN_LOCK_KEY = 72_557_001  # pg_advisory_xact_lock key of the audit chain
+CONTENT_FIELDS = ("at", "user_id", "username", "action", "record_type", "record_id", "changes", "comment", "ip")
+
+
+def canonical(values: dict[str, Any]) -> bytes:
+    """An event's content as bytes that read the same before the insert and after reading the row back."""
+    at = values["at"]
+    content = {name: values.get(name) for name in CONTENT_FIELDS}
+    content["at"] = at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f") if at else None
+    return json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str).encode()
+
+
+def chain_hash(prev_hash: str, values: dict[str, Any]) -> str:
+    return hashlib.sha256(prev_hash.encode() + b"\n" + canonical(values)).hexdigest()
+
+
+def _tip(session: Session, connection) -> str:
+    """The hash the next event links to: read once per flush, under the chain's lock."""
+    if CHAIN_TIP not in session.info:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK_KEY})
+        last = connection.execute(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).scalar()
+        session.info[CHAIN_TIP] = last or GENESIS
+    return session.info[CHAIN_TIP]
+
+
+def _link(session: Session, connection, values: dict[str, Any]) -> None:
+    values["prev_hash"] = _tip(session, connection)
+    values["hash"] = chain_hash(values["prev_hash"], values)
+    session.info[CHAIN_TIP] = values["hash"]
+
+
+def _link_orm_event(_mapper, connection, target: AuditEvent) -> None:
+    """``before_insert`` of an event added with :func:`record_event`."""
+    from sqlalchemy.orm import object_session
+
+    values = {name: getattr(target, name) for name in CONTENT_FIELDS}
+    _link(object_session(target), connection, values)
+    target.prev_hash, target.hash = values["prev_hash"], values["hash"]
+
+
+@dataclass
+class ChainReport:
+    checked: int
+    broken_id: int | None = None
+    reason: str | None = None
+
+    @property
+    def intact(self) -> bool:
+        return self.broken_id is None
+
+
+def verify_chain(session: Session, batch: int = 5000) -> ChainReport:
+    """Walk the trail in id order; report the first event whose link or content does not match."""
+    columns = [getattr(AuditEvent, name) for name in ("id", "prev_hash", "hash", *CONTENT_FIELDS)]
+    prev, checked = GENESIS, 0
+    rows = session.execute(select(*columns).order_by(AuditEvent.id), execution_options={"yield_per": batch})
+    for row in rows:
+        values = row._asdict()
+        if values["prev_hash"] != prev:
+            return ChainReport(checked, values["id"], "link")
+        if values["hash"] != chain_hash(prev, values):
+            return ChainReport(checked, values["id"], "content")
+        prev, checked = values["hash"], checked + 1
+    return ChainReport(checked)
 
 
 def _refuse_change(_mapper, _connection, _target) -> None:
@@ -150,6 +232,7 @@ def _load_old_values_on_set(mapper, class_) -> None:
 def install(session_class: type[Session]) -> None:
     if not event.contains(session_class, "after_flush", _write_row_changes):
         event.listen(session_class, "after_flush", _write_row_changes)
+        event.listen(AuditEvent, "before_insert", _link_orm_event)
         event.listen(AuditEvent, "before_update", _refuse_change)
         event.listen(AuditEvent, "before_delete", _refuse_change)
 

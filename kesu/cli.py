@@ -146,5 +146,19 @@ def check_sla_command(dry_run: bool) -> None:
     click.echo(f"超时记录 {len(escalations)} 条，已全部升级。")
 
 
+@kesu_cli.command("verify-audit")
+def verify_audit_command() -> None:
+    """Walk the audit trail's hash chain and report the first broken link (exit status 1 if there is one)."""
+    from kesu.audit import verify_chain
+
+    report = verify_chain(db.session)
+    if report.intact:
+        click.echo(f"审计日志哈希链完整：已核验 {report.checked} 条事件。")
+        return
+    what = "内容被改动" if report.reason == "content" else "与前一条事件的链接断开（有事件被删除或插入）"
+    click.echo(f"审计日志哈希链在事件 #{report.broken_id} 处断开：{what}。此前 {report.checked} 条完好。")
+    raise SystemExit(1)
+
+
 def _record_no(record) -> str:
     return getattr(record, "case_no", None) or getattr(record, "claim_no", "")

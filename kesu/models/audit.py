@@ -28,6 +28,9 @@ class AuditEvent(Base):
     changes: Mapped[dict | None] = mapped_column(JSON)
     comment: Mapped[str | None] = mapped_column(Text)
     ip: Mapped[str | None] = mapped_column(String(45))
+    #: The hash chain (:mod:`kesu.audit`): the previous event's hash, and SHA-256 of it and this event's content.
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
 
     def __str__(self) -> str:
         return f"{self.action} {self.record_type or ''} {self.record_id or ''}"

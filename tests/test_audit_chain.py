@@ -1,0 +1,100 @@
+"""The audit trail's hash chain: intact after a mixed workload, broken exactly where a row was tampered with."""
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy import select, text
+
+from kesu.audit import acting_as, verify_chain
+from kesu.extensions import db
+from kesu.models import AuditEvent, Case
+from tests.factories import make_case, make_claim, make_contact_log
+from tests.test_workflow_http import desk  # noqa: F401  (fixture)
+
+PG_ONLY_TRIGGER = "audit_event_no_update_or_delete"
+
+
+def mixed_workload(app, desk) -> None:  # noqa: F811
+    with app.app_context():
+        case = make_case()
+        make_claim(case)
+        make_contact_log(case)
+        case_id = case.id
+    desk.act("clerk", Case, case_id, "accept", reason="属实")
+    desk.clients["auditor"].get("/admin/case/export/csv/").get_data()
+    desk.clients["clerk"].get(f"/admin/case/details/?id={case_id}")
+
+
+def tamper(sql: str, **params) -> None:
+    """What someone with database access could do: lift the append-only trigger and change a row."""
+    db.session.rollback()  # the test's own transaction would hold SQLite's write lock
+    dialect = db.engine.dialect.name
+    with db.engine.begin() as conn:
+        if dialect == "sqlite":
+            conn.execute(text("DROP TRIGGER IF EXISTS audit_event_no_update"))
+            conn.execute(text("DROP TRIGGER IF EXISTS audit_event_no_delete"))
+        else:
+            conn.execute(text(f"ALTER TABLE audit_event DISABLE TRIGGER {PG_ONLY_TRIGGER}"))
+        conn.execute(text(sql), params)
+        if dialect != "sqlite":
+            conn.execute(text(f"ALTER TABLE audit_event ENABLE TRIGGER {PG_ONLY_TRIGGER}"))
+
+
+def test_chain_verifies_after_a_mixed_workload(app, desk):  # noqa: F811
+    mixed_workload(app, desk)
+    with app.app_context():
+        report = verify_chain(db.session)
+        assert report.intact and report.checked == db.session.scalar(select(db.func.count()).select_from(AuditEvent))
+        assert report.checked > 10
+
+
+def test_editing_one_row_breaks_the_chain_at_that_row(app, desk):  # noqa: F811
+    mixed_workload(app, desk)
+    with app.app_context():
+        target = db.session.scalars(select(AuditEvent.id).order_by(AuditEvent.id)).all()[5]
+        tamper("UPDATE audit_event SET comment = 'rewritten' WHERE id = :id", id=target)
+        db.session.expire_all()
+        report = verify_chain(db.session)
+        assert (report.broken_id, report.reason, report.checked) == (target, "content", 5)
+
+
+def test_deleting_a_row_breaks_the_link_of_the_next(app, desk):  # noqa: F811
+    mixed_workload(app, desk)
+    with app.app_context():
+        ids = db.session.scalars(select(AuditEvent.id).order_by(AuditEvent.id)).all()
+        tamper("DELETE FROM audit_event WHERE id = :id", id=ids[3])
+        report = verify_chain(db.session)
+        assert (report.broken_id, report.reason) == (ids[4], "link")
+
+
+def test_verify_audit_command_reports_the_first_broken_event(app, desk):  # noqa: F811
+    mixed_workload(app, desk)
+    runner = app.test_cli_runner()
+    assert "哈希链完整" in runner.invoke(args=["kesu", "verify-audit"]).output
+    with app.app_context():
+        target = db.session.scalar(select(AuditEvent.id).order_by(AuditEvent.id.desc()))
+        tamper("UPDATE audit_event SET username = 'someone' WHERE id = :id", id=target)
+    result = runner.invoke(args=["kesu", "verify-audit"])
+    assert result.exit_code == 1 and f"#{target}" in result.output and "内容被改动" in result.output
+
+
+def test_concurrent_writers_do_not_fork_the_chain(app, staff):
+    errors = []
+
+    def write(n: int) -> None:
+        try:
+            with app.app_context(), acting_as(None, f"writer {n}"):
+                for _ in range(5):
+                    make_case(title=f"并发 {n}")
+        except Exception as exc:  # noqa: BLE001  (reported below)
+            errors.append(exc)
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with app.app_context():
+        assert verify_chain(db.session).intact
+        hashes = db.session.scalars(select(AuditEvent.prev_hash)).all()
+        assert len(hashes) == len(set(hashes))  # no two events link to the same predecessor
