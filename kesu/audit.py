@@ -198,6 +198,16 @@ class ChainReport:
     def intact(self) -> bool:
         return self.broken_id is None
 
+    def sentence(self) -> str:
+        """The result as the audit view and ``flask kesu verify-audit`` say it."""
+        from flask_babel import gettext as _
+
+        if self.intact:
+            return _("审计日志哈希链完整：已核验 %(n)s 条事件，没有被改动或删除的记录。", n=self.checked)
+        what = _("内容被改动") if self.reason == "content" else _("与前一条事件的链接断开（有事件被删除或插入）")
+        return _("审计日志哈希链在事件 #%(id)s 处断开：%(what)s。此前 %(n)s 条完好。", id=self.broken_id, what=what,
+                 n=self.checked)
+
 
 def verify_chain(session: Session, batch: int = 5000) -> ChainReport:
     """Walk the trail in id order; report the first event whose link or content does not match."""

@@ -152,12 +152,9 @@ def verify_audit_command() -> None:
     from kesu.audit import verify_chain
 
     report = verify_chain(db.session)
-    if report.intact:
-        click.echo(f"审计日志哈希链完整：已核验 {report.checked} 条事件。")
-        return
-    what = "内容被改动" if report.reason == "content" else "与前一条事件的链接断开（有事件被删除或插入）"
-    click.echo(f"审计日志哈希链在事件 #{report.broken_id} 处断开：{what}。此前 {report.checked} 条完好。")
-    raise SystemExit(1)
+    click.echo(report.sentence())
+    if not report.intact:
+        raise SystemExit(1)
 
 
 def _record_no(record) -> str:

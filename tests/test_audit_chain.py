@@ -78,6 +78,20 @@ def test_verify_audit_command_reports_the_first_broken_event(app, desk):  # noqa
     assert result.exit_code == 1 and f"#{target}" in result.output and "内容被改动" in result.output
 
 
+def test_audit_view_verifies_the_chain_on_request(app, desk, login_as):  # noqa: F811
+    mixed_workload(app, desk)
+    auditor = desk.clients["auditor"]
+    assert "核验哈希链" in auditor.get("/admin/auditevent/").get_data(as_text=True)
+    page = auditor.post_form("/admin/auditevent/verify/", {}, follow_redirects=True).get_data(as_text=True)
+    assert "审计日志哈希链完整" in page
+    with app.app_context():
+        target = db.session.scalar(select(AuditEvent.id).order_by(AuditEvent.id))
+        tamper("UPDATE audit_event SET action = 'logout' WHERE id = :id", id=target)
+    page = auditor.post_form("/admin/auditevent/verify/", {}, follow_redirects=True).get_data(as_text=True)
+    assert f"审计日志哈希链在事件 #{target} 处断开：内容被改动" in page
+    assert desk.clients["clerk"].post_form("/admin/auditevent/verify/", {}).status_code == 403
+
+
 def test_concurrent_writers_do_not_fork_the_chain(app, staff):
     errors = []
 
