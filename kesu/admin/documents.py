@@ -70,7 +70,8 @@ class DocumentRowAction(BaseListRowAction):
             return ""
         return Markup('<div class="dropdown d-inline-block kesu-doc-menu"><a href="#" class="icon dropdown-toggle" '
                       'data-toggle="dropdown" title="{}" aria-label="{}"><span class="fa fa-file-word-o"></span></a>'
-                      '<div class="dropdown-menu">{}</div></div>').format(self.title, self.title, Markup("").join(items))
+                      '<div class="dropdown-menu">{}</div></div>').format(self.title, self.title,
+                                                                           Markup("").join(items))
 
 
 class DocumentActionsMixin:
@@ -230,11 +231,14 @@ class DocumentTemplateView(KesuModelView):
 
 
 # --- the register ---------------------------------------------------------------------------------------
+#: Record types whose view endpoint is the record type (case, claim, accountability).
+RECORD_ENDPOINTS = frozenset({"case", "claim", "accountability"})
+
+
 def _record_link(view, context, model: GeneratedDocument, name: str):
-    endpoint = {"case": "case", "claim": "claim", "accountability": "accountability"}.get(model.record_type)
-    if endpoint is None:
+    if model.record_type not in RECORD_ENDPOINTS:
         return model.record_no
-    return Markup('<a href="{}">{}</a>').format(url_for(f"{endpoint}.details_view", id=model.record_id),
+    return Markup('<a href="{}">{}</a>').format(url_for(f"{model.record_type}.details_view", id=model.record_id),
                                                 model.record_no)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tempfile
 from typing import Any
+from urllib.parse import quote
 
 from flask import Response, abort, send_file, stream_with_context
 from flask_admin import expose
@@ -97,7 +98,5 @@ class ExportMixin:
 
 def _attachment(filename: str) -> str:
     """``Content-Disposition`` with an ASCII fallback and the UTF-8 name (RFC 5987), as ``send_file`` writes it."""
-    from urllib.parse import quote
-
     ascii_name = filename.encode("ascii", "ignore").decode() or "export"
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"

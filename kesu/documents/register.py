@@ -22,16 +22,13 @@ from kesu.documents import store
 from kesu.documents.errors import DocumentError
 from kesu.documents.rendering import fill
 from kesu.documents.templates import active_template, describe_template_error, template_content
-from kesu.documents.types import DOCUMENT_TYPES, DocumentType
+from kesu.documents.types import DOCUMENT_TYPES, DocumentType, case_of
 from kesu.documents.fields import chinese_date
-from kesu.models import Accountability, Case, Claim, DocumentTemplate, GeneratedDocument
+from kesu.models import DocumentTemplate, GeneratedDocument
 from kesu.numbering import next_value
 from kesu.settings import setting
 from kesu.timeutil import local_today
 
-#: Short codes of the per-type, per-year document number counters (``NumberSequence.prefix``).
-SEQUENCE_CODES = {"acknowledgement": "ACK", "investigation_report": "INV", "settlement_agreement": "SET",
-                  "result_notice": "RES", "transfer_slip": "TRN", "accountability_decision": "ACC"}
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 DOCUMENT_LOCALE = "zh_Hans_CN"
 
@@ -98,16 +95,8 @@ def render(doc_key: str, record: Any, session: Session | None = None, doc_no: st
 def next_doc_no(session: Session, doc_type: DocumentType) -> str:
     """客诉回执〔2026〕0001号: numbered per type and calendar year, never issued twice."""
     year = local_today().year
-    value = next_value(session.connection(), f"D-{SEQUENCE_CODES[doc_type.key]}-{year}")
+    value = next_value(session.connection(), f"D-{doc_type.sequence_code}-{year}")
     return f"{doc_type.number_word}〔{year}〕{value:04d}号"
-
-
-def _case_of(record: Any) -> Case | None:
-    if isinstance(record, Case):
-        return record
-    if isinstance(record, (Claim, Accountability)):
-        return record.case
-    return None
 
 
 def may_issue(doc_type: DocumentType, user: Any) -> bool:
@@ -124,10 +113,10 @@ def issue(session: Session, doc_key: str, record: Any, user: Any) -> GeneratedDo
     digest = data_hash(data)
     doc_no = next_doc_no(session, doc_type)
     content = _fill(template, context_for(doc_type, data, template, doc_no, digest))
-    case = _case_of(record)
+    case = case_of(record)
     document = GeneratedDocument(
         doc_type=doc_type.key, doc_no=doc_no, template_id=template.id, record_type=type(record).__tablename__,
-        record_id=record.id, record_no=doc_type.record_number(record), case_id=case.id if case else None,
+        record_id=record.id, record_no=doc_type.record_number(record), case_id=case.id,
         filename=doc_type.filename(record), stored_name=store.write(session, content), size=len(content),
         sha256=hashlib.sha256(content).hexdigest(), data_hash=digest, generated_by_id=user.id)
     session.add(document)

@@ -92,7 +92,8 @@ def seed_default_templates(session: Session) -> int:
             select(func.count()).select_from(DocumentTemplate).where(DocumentTemplate.doc_type == key))
         if not has_versions:
             note = _("默认模板")
-        elif active is not None and active.uploaded_by_id is None and active.sha256 != hashlib.sha256(content).hexdigest():
+        elif (active is not None and active.uploaded_by_id is None
+              and active.sha256 != hashlib.sha256(content).hexdigest()):
             note = _("默认模板更新")
         else:
             continue

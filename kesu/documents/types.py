@@ -30,6 +30,8 @@ class DocumentType:
     short_name: str
     #: The word of the document number (客诉回执〔2026〕0001号).
     number_word: str
+    #: Short code of its per-year number counter (``NumberSequence.prefix`` ``D-ACK-2026``).
+    sequence_code: str
     model: type
     schema: type[DocumentSchema]
     #: Statuses the record must be in for the document to make sense.
@@ -54,13 +56,15 @@ class DocumentType:
 
     def record_number(self, record: Any) -> str:
         """The number the file name starts with: the claim's or the case's."""
-        if isinstance(record, Claim):
-            return record.claim_no
-        case = record if isinstance(record, Case) else record.case
-        return case.case_no
+        return record.claim_no if isinstance(record, Claim) else case_of(record).case_no
 
     def filename(self, record: Any, extension: str = "docx") -> str:
         return f"{self.record_number(record)}_{self.short_name}.{extension}"
+
+
+def case_of(record: Any) -> Case:
+    """The case a document's record belongs to (the record itself, or its claim's or accountability's case)."""
+    return record if isinstance(record, Case) else record.case
 
 
 def _rejected_needs_reason(data: dict[str, Any]) -> str | None:
@@ -72,19 +76,19 @@ def _rejected_needs_reason(data: dict[str, Any]) -> str | None:
 
 
 DOCUMENT_TYPES: dict[str, DocumentType] = {t.key: t for t in (
-    DocumentType("acknowledgement", "受理回执", "客诉回执", Case, CaseDocumentSchema, CASE_ACCEPTED,
+    DocumentType("acknowledgement", "受理回执", "客诉回执", "ACK", Case, CaseDocumentSchema, CASE_ACCEPTED,
                  required=(("first_response_due", _l("首次答复期限")),)),
-    DocumentType("investigation_report", "调查报告", "调查报告", Case, CaseDocumentSchema, CASE_INVESTIGATED,
+    DocumentType("investigation_report", "调查报告", "调查报告", "INV", Case, CaseDocumentSchema, CASE_INVESTIGATED,
                  required=(("department", _l("责任部门")), ("root_cause", _l("根本原因"))),
                  roles=frozenset({"admin", "clerk", "handler"})),
-    DocumentType("settlement_agreement", "和解协议", "和解协议", Claim, ClaimDocumentSchema,
+    DocumentType("settlement_agreement", "和解协议", "和解协议", "SET", Claim, ClaimDocumentSchema,
                  frozenset({"approved", "customer_confirmed", "paid", "closed"}),
                  required=(("approved_amount", _l("批准金额")),)),
-    DocumentType("result_notice", "处理结果通知书", "结果通知", Case, CaseDocumentSchema, CASE_DECIDED,
+    DocumentType("result_notice", "处理结果通知书", "结果通知", "RES", Case, CaseDocumentSchema, CASE_DECIDED,
                  required=(("is_valid", _l("是否成立")),), checks=(_rejected_needs_reason,)),
-    DocumentType("transfer_slip", "客诉传递单", "传递单", Case, CaseDocumentSchema, CASE_INVESTIGATED,
+    DocumentType("transfer_slip", "客诉传递单", "传递单", "TRN", Case, CaseDocumentSchema, CASE_INVESTIGATED,
                  required=(("department", _l("责任部门")),), roles=frozenset({"admin", "clerk", "handler"})),
-    DocumentType("accountability_decision", "责任追究决定书", "追责决定", Accountability,
+    DocumentType("accountability_decision", "责任追究决定书", "追责决定", "ACC", Accountability,
                  AccountabilityDocumentSchema, frozenset({"approved", "notified", "appealed", "executed"}),
                  required=(("measure", _l("处理措施")), ("decided_by", _l("决定人"))),
                  roles=frozenset({"admin", "clerk", "approver"})),

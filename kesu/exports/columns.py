@@ -56,7 +56,7 @@ def _related(model: type, relation_name: str, attribute: str | None):
 
 
 def _kind(column_type: Any) -> str:
-    if isinstance(column_type, (Money, Numeric, Integer)) and not isinstance(column_type, Boolean):
+    if isinstance(column_type, (Money, Numeric, Integer)):
         return "money" if isinstance(column_type, Money) else "number"
     return "text"
 
