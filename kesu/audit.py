@@ -6,7 +6,7 @@ back with the change it describes. Events that are not row changes (logins, view
 data, exports) go through :func:`record_event`.
 
 Tamper evidence: each event stores the previous event's hash and SHA-256 of that hash plus its own canonical
-content, so changing or removing any row breaks the chain there (:func:`verify_chain`). The chain's tip is
+content, so changing or removing any row breaks the chain there (:mod:`kesu.audit_verification`). The chain's tip is
 read under a lock (PostgreSQL: a transaction-level advisory lock; SQLite: its single writer), so concurrent
 writers queue instead of forking it.
 """
@@ -17,7 +17,6 @@ import contextvars
 import hashlib
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any
@@ -186,42 +185,6 @@ def _link_orm_event(_mapper, connection, target: AuditEvent) -> None:
     values = {name: getattr(target, name) for name in CONTENT_FIELDS}
     _link(object_session(target), connection, values)
     target.prev_hash, target.hash = values["prev_hash"], values["hash"]
-
-
-@dataclass
-class ChainReport:
-    checked: int
-    broken_id: int | None = None
-    reason: str | None = None
-
-    @property
-    def intact(self) -> bool:
-        return self.broken_id is None
-
-    def sentence(self) -> str:
-        """The result as the audit view and ``flask kesu verify-audit`` say it."""
-        from flask_babel import gettext as _
-
-        if self.intact:
-            return _("审计日志哈希链完整：已核验 %(n)s 条事件，没有被改动或删除的记录。", n=self.checked)
-        what = _("内容被改动") if self.reason == "content" else _("与前一条事件的链接断开（有事件被删除或插入）")
-        return _("审计日志哈希链在事件 #%(id)s 处断开：%(what)s。此前 %(n)s 条完好。", id=self.broken_id, what=what,
-                 n=self.checked)
-
-
-def verify_chain(session: Session, batch: int = 5000) -> ChainReport:
-    """Walk the trail in id order; report the first event whose link or content does not match."""
-    columns = [getattr(AuditEvent, name) for name in ("id", "prev_hash", "hash", *CONTENT_FIELDS)]
-    prev, checked = GENESIS, 0
-    rows = session.execute(select(*columns).order_by(AuditEvent.id), execution_options={"yield_per": batch})
-    for row in rows:
-        values = row._asdict()
-        if values["prev_hash"] != prev:
-            return ChainReport(checked, values["id"], "link")
-        if values["hash"] != chain_hash(prev, values):
-            return ChainReport(checked, values["id"], "content")
-        prev, checked = values["hash"], checked + 1
-    return ChainReport(checked)
 
 
 def _refuse_change(_mapper, _connection, _target) -> None:

@@ -209,4 +209,30 @@ AUDIT_ACTION = Choices(
     ("transition", _l("流程操作")),
     ("document", _l("生成文书")),
     ("export", _l("导出")),
+    ("verify_chain", _l("核验哈希链")),
+)
+
+#: The tables an audit event or a generated document names, by the menu names of their lists.
+RECORD_TYPE = Choices(
+    ("case", _l("投诉案件")),
+    ("contact_log", _l("沟通记录")),
+    ("goods_hold", _l("受影响货物")),
+    ("attachment", _l("证据附件")),
+    ("customer", _l("客户")),
+    ("claim", _l("索赔")),
+    ("loss_item", _l("损失明细")),
+    ("approval", _l("审批记录")),
+    ("payment", _l("支付记录")),
+    ("accountability", _l("责任追究")),
+    ("document_template", _l("文书模板")),
+    ("generated_document", _l("文书登记")),
+    ("department", _l("部门")),
+    ("user", _l("用户")),
+    ("category", _l("投诉类别")),
+    ("sla_rule", _l("时限规则")),
+    ("holiday", _l("节假日")),
+    ("setting", _l("系统设置")),
+    ("audit_event", _l("审计日志")),
+    ("saved_filter", _l("已保存的筛选")),
+    ("demo", _l("演示数据")),
 )

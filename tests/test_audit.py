@@ -1,6 +1,7 @@
 """The audit trail: one append-only event per change, written in the same transaction."""
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -145,3 +146,44 @@ def test_a_case_page_links_to_its_own_history(login_as, app):
     trail = login_as("auditor").get(match.group(1).replace("&amp;", "&")).get_data(as_text=True)
     assert "列表 (1)" in trail  # the case's insert event, and nothing else
     assert "/admin/auditevent/" not in login_as("clerk").get(f"/admin/case/details/?id={case_id}").get_data(as_text=True)
+
+
+def test_every_table_the_trail_can_name_has_a_readable_record_type():
+    from kesu.choices import RECORD_TYPE
+    from kesu.models import Base
+    from kesu.models.base import Audited
+
+    audited = {mapper.class_.__tablename__ for mapper in Base.registry.mappers if issubclass(mapper.class_, Audited)}
+    assert audited | {"user", "audit_event"} <= set(RECORD_TYPE)
+
+
+
+def _audit_filter(app, column: str, kind: str) -> str:
+    """The URL key of one of the audit list's filters (after ``flt<n>_``)."""
+    with app.test_request_context():
+        view = next(v for v in app.extensions["admin"][0]._views if getattr(v, "endpoint", None) == "auditevent")
+        return next(arg for arg, (_i, flt) in view._filter_args.items()
+                    if flt.column.name == column and type(flt).__name__ == kind)
+
+
+def test_audit_trail_filters_by_record_type_label_and_a_shanghai_date_range(login_as, app):
+    from datetime import datetime, timedelta
+
+    from kesu.timeutil import format_local, local_to_utc, utcnow
+
+    with app.app_context():
+        make_case()
+        today = format_local(utcnow(), "%Y-%m-%d")
+    record_type = _audit_filter(app, "record_type", "FilterEqual")
+    between = _audit_filter(app, "at", "DateTimeBetweenFilter")
+    page = login_as("auditor").get(f"/admin/auditevent/?flt0_{record_type}=case"
+                                   f"&flt1_{between}={today} to {today} 23:59:59").get_data(as_text=True)
+    groups = json.loads(re.search(r'id="filter-groups-data" class="d-none">([^<]+)<', page).group(1))
+    assert ["case", "投诉案件"] in groups["记录类型"][0]["options"]
+    with app.app_context():
+        start = local_to_utc(datetime.strptime(today, "%Y-%m-%d"))
+        expected = db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.record_type == "case", AuditEvent.at >= start, AuditEvent.at < start + timedelta(days=1)))
+    assert expected >= 1 and f"列表 ({expected})" in page
+    cells = re.findall(r'<td class="col-record_type">\s*([^<]*?)\s*</td>', page)
+    assert cells and set(cells) == {"投诉案件"}

@@ -1,11 +1,13 @@
 """The audit trail's hash chain: intact after a mixed workload, broken exactly where a row was tampered with."""
 from __future__ import annotations
 
+import re
 import threading
 
 from sqlalchemy import select, text
 
-from kesu.audit import acting_as, verify_chain
+from kesu.audit import acting_as
+from kesu.audit_verification import verify_chain
 from kesu.extensions import db
 from kesu.models import AuditEvent, Case
 from tests.factories import make_case, make_claim, make_contact_log
@@ -112,3 +114,71 @@ def test_concurrent_writers_do_not_fork_the_chain(app, staff):
         assert verify_chain(db.session).intact
         hashes = db.session.scalars(select(AuditEvent.prev_hash)).all()
         assert len(hashes) == len(set(hashes))  # no two events link to the same predecessor
+
+
+def chain_status_line(client) -> str:
+    page = client.get("/admin/auditevent/").get_data(as_text=True)
+    return re.search(r'kesu-chain-status" role="status">([^<]+)<', page).group(1)
+
+
+def test_audit_view_says_when_the_chain_was_never_verified(app, desk):  # noqa: F811
+    mixed_workload(app, desk)
+    assert "哈希链尚未核验过" in chain_status_line(desk.clients["auditor"])
+
+
+def test_audit_view_shows_the_last_verification_and_checks_what_came_after_without_a_click(app, desk):  # noqa: F811
+    mixed_workload(app, desk)
+    auditor = desk.clients["auditor"]
+    auditor.post_form("/admin/auditevent/verify/", {})
+    desk.clients["clerk"].get("/admin/case/")
+    with app.app_context():
+        make_case(title="核验之后")
+        verified = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "verify_chain"))
+        since = db.session.scalar(select(db.func.count()).select_from(AuditEvent)
+                                  .where(AuditEvent.id > verified.changes["last_id"][1]))
+        assert verified.username == "auditor" and verified.changes["intact"][1] is True
+    line = chain_status_line(auditor)
+    assert "最近一次全量核验：" in line and "（auditor）" in line
+    assert f"此后新增的 {since} 条也已核验，链接完整" in line
+
+
+def test_audit_view_shows_a_break_after_the_last_verification_without_a_click(app, desk):  # noqa: F811
+    mixed_workload(app, desk)
+    auditor = desk.clients["auditor"]
+    auditor.post_form("/admin/auditevent/verify/", {})
+    with app.app_context():
+        make_case(title="核验之后")
+        target = db.session.scalar(select(AuditEvent.id).order_by(AuditEvent.id.desc()))
+        tamper("UPDATE audit_event SET comment = 'rewritten' WHERE id = :id", id=target)
+    assert f"之后新增的事件在 #{target} 处断开" in chain_status_line(auditor)
+
+
+def test_audit_view_notices_the_last_verified_event_was_changed(app, desk):  # noqa: F811
+    mixed_workload(app, desk)
+    auditor = desk.clients["auditor"]
+    auditor.post_form("/admin/auditevent/verify/", {})
+    with app.app_context():
+        verified = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "verify_chain"))
+        last_id = verified.changes["last_id"][1]
+        tamper("DELETE FROM audit_event WHERE id = :id", id=last_id)
+    assert f"当时的最后一条事件 #{last_id} 此后被改动或删除" in chain_status_line(auditor)
+
+
+def test_a_failed_verification_stays_red_until_a_walk_finds_the_chain_whole(app, desk):  # noqa: F811
+    mixed_workload(app, desk)
+    with app.app_context():
+        target = db.session.scalar(select(AuditEvent.id).order_by(AuditEvent.id))
+        tamper("UPDATE audit_event SET comment = 'rewritten' WHERE id = :id", id=target)
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["kesu", "verify-audit"]).exit_code == 1
+    line = chain_status_line(desk.clients["auditor"])
+    assert "（verify-audit）" in line and f"哈希链在事件 #{target} 处断开" in line
+
+
+def test_verification_details_read_as_labels_on_the_trail(app, desk):  # noqa: F811
+    mixed_workload(app, desk)
+    auditor = desk.clients["auditor"]
+    auditor.post_form("/admin/auditevent/verify/", {})
+    page = auditor.get("/admin/auditevent/").get_data(as_text=True)
+    assert "已核验事件：" in page and "哈希链完整：是" in page
+    assert "导出" in page and "列表：投诉案件" in page and "格式：csv" in page

@@ -3,13 +3,15 @@ from __future__ import annotations
 
 from flask import flash, redirect, url_for
 from flask_admin import expose
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup, escape
 
 from kesu.admin.base import KesuModelView
-from kesu.audit import verify_chain
+from kesu.audit_verification import ChainStatus, chain_status, verify_and_record
+from kesu.choices import AUDIT_ACTION, RECORD_TYPE
 from kesu.extensions import db
-from kesu.choices import AUDIT_ACTION
 from kesu.labels import LABELS
 from kesu.permissions import PERSONAL_MASKS, personal_value_for
 
@@ -21,10 +23,31 @@ def _shown(field: str, value) -> str:
     return personal_value_for(current_user, field, value) if field in PERSONAL_MASKS else str(value)
 
 
+#: What an event that is not a row change (an export, a chain verification) records, by label.
+EVENT_DETAILS = {
+    "list": _l("列表"), "filters": _l("筛选条件"), "search": _l("搜索"), "sort": _l("排序"), "format": _l("格式"),
+    "rows": _l("行数"), "checked": _l("已核验事件"), "intact": _l("哈希链完整"), "broken_id": _l("断开于事件"),
+    "last_id": _l("核验至事件"), "last_hash": _l("末条哈希"),
+}
+
+
+def _detail(value) -> str:
+    if isinstance(value, bool):
+        return _("是") if value else _("否")
+    if isinstance(value, list):
+        return "；".join(map(str, value))
+    return str(value)
+
+
 def change_lines(changes: dict | None) -> list[str]:
-    """``field: old → new`` for each change; phones and e-mails masked for roles that see them masked."""
+    """``field: old → new`` for each change; phones and e-mails masked for roles that see them masked.
+    An export's or a verification's details read ``label：value``."""
+    changes = changes or {}
+    if changes and changes.keys() <= EVENT_DETAILS.keys():
+        return [f"{EVENT_DETAILS[key]}：{_detail(new)}" for key, (_old, new) in changes.items()
+                if new not in (None, "", [])]
     return [f"{LABELS.get(field, field)}: {_shown(field, old)} → {_shown(field, new)}"
-            for field, (old, new) in (changes or {}).items()]
+            for field, (old, new) in changes.items()]
 
 
 def format_changes(view, context, model, name) -> Markup:
@@ -37,7 +60,7 @@ class AuditEventView(KesuModelView):
     column_default_sort = ("id", True)
     column_sortable_list = ("at", "username", "action", "record_type")
     column_searchable_list = ("username", "record_type", "comment")
-    choice_columns = {"action": AUDIT_ACTION}
+    choice_columns = {"action": AUDIT_ACTION, "record_type": RECORD_TYPE}
     column_filters = ("action", "record_type", "record_id", "username", "at")
     column_formatters = {"changes": format_changes}
     column_formatters_detail = {"changes": format_changes}
@@ -45,9 +68,13 @@ class AuditEventView(KesuModelView):
 
     list_template = "admin/audit_list.html"
 
+    def chain_status(self) -> ChainStatus:
+        return chain_status(db.session)
+
     @expose("/verify/", methods=("POST",))
     def verify_view(self):
         """Walk the whole hash chain now and say whether the trail is untouched (or where it is not)."""
-        report = verify_chain(db.session)
+        report = verify_and_record(db.session)
+        db.session.commit()
         flash(report.sentence(), "success" if report.intact else "error")
         return redirect(url_for(".index_view"))

@@ -25,6 +25,7 @@ from kesu.admin.filters import KesuFilterConverter
 from kesu.admin.filters_related import is_record_id
 from kesu.admin.formatters import DETAIL_TYPE_FORMATTERS, TYPE_FORMATTERS, choice
 from kesu.admin.forms import KesuBaseForm, KesuModelConverter, VersionField
+from kesu.admin.saved_filters import SavedFiltersMixin
 from kesu.audit import last_editor, record_event
 from kesu.choices import Choices
 from kesu.extensions import db
@@ -101,7 +102,8 @@ class Section(rules.FieldSet):
             self.header, self.locked_note)
 
 
-class KesuModelView(ExportMixin, ModelView):
+class KesuModelView(ExportMixin, SavedFiltersMixin, ModelView):
+    list_template = "admin/kesu_list.html"
     page_size = 50
     can_set_page_size = False
     can_view_details = True

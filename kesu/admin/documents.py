@@ -22,7 +22,7 @@ from wtforms import BooleanField, FileField
 from wtforms.validators import InputRequired
 
 from kesu.admin.base import KesuModelView
-from kesu.choices import DOCUMENT_TYPE
+from kesu.choices import DOCUMENT_TYPE, RECORD_TYPE
 from kesu.documents import pdf
 from kesu.documents.errors import DocumentError
 from kesu.documents.register import CONTENT_TYPE, data_for, issue, issue_zip, may_issue, stored_content
@@ -249,7 +249,7 @@ class GeneratedDocumentView(KesuModelView):
     column_list = ("doc_no", "doc_type", "record_no", "filename", "template", "generated_by", "created_at", "size")
     column_select_related_list = ("generated_by", "template")
     column_default_sort = ("id", True)
-    choice_columns = {"doc_type": DOCUMENT_TYPE}
+    choice_columns = {"doc_type": DOCUMENT_TYPE, "record_type": RECORD_TYPE}
     column_searchable_list = ("doc_no", "record_no", "filename")
     column_filters = ("doc_type", "record_type", "created_at")
     column_formatters = {"record_no": _record_link}

@@ -10,6 +10,7 @@ from flask import Response, abort, send_file, stream_with_context
 from flask_admin import expose
 from flask_login import current_user
 
+from kesu.admin.filters import filter_sentence
 from kesu.audit import record_event
 from kesu.exports import FORMATS, export_columns
 from kesu.exports.writers import csv_chunks, write_xlsx
@@ -44,11 +45,8 @@ class ExportMixin:
         return query, view_args
 
     def _export_description(self, view_args, export_type: str, rows: int) -> dict[str, Any]:
-        filters = []
-        for index, _name, value in view_args.filters or ():
-            flt = self._filters[index]
-            shown = dict(flt.get_options(self) or ()).get(value, value)  # a status by its label
-            filters.append(f"{flt.name} {flt.operation()} {shown}")
+        filters = [filter_sentence(self, self._filters[index], value)
+                   for index, _name, value in view_args.filters or ()]
         sort = self._get_column_by_idx(view_args.sort)
         return {"list": [None, str(self.name)], "filters": [None, filters], "search": [None, view_args.search],
                 "sort": [None, sort[0] if sort else None], "format": [None, export_type], "rows": [None, rows]}

@@ -114,3 +114,9 @@ class DueFilter(sqla_filters.BaseSQLAFilter):
 
     def operation(self):
         return _l("为")
+
+
+def filter_sentence(view, flt, value: str) -> str:
+    """``状态 等于 调查中``: a filter as the list shows it, a choice by its label."""
+    shown = dict(flt.get_options(view) or ()).get(value, value)
+    return f"{flt.name} {flt.operation()} {shown}"

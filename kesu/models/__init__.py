@@ -7,10 +7,11 @@ from kesu.models.claim import Approval, Claim, LossItem, Payment
 from kesu.models.customer import Customer
 from kesu.models.documents import DocumentTemplate, GeneratedDocument
 from kesu.models.people import Department, User
+from kesu.models.saved_filter import SavedFilter
 from kesu.models.settings import Holiday, NumberSequence, Setting, SlaRule
 
 __all__ = [
     "Accountability", "Approval", "Attachment", "AuditEvent", "Base", "Case", "Category", "Claim",
     "ContactLog", "Customer", "Department", "DocumentTemplate", "GeneratedDocument", "GoodsHold", "Holiday",
-    "LossItem", "NumberSequence", "Payment", "Setting", "SlaRule", "User",
+    "LossItem", "NumberSequence", "Payment", "SavedFilter", "Setting", "SlaRule", "User",
 ]

@@ -1,0 +1,36 @@
+"""The one box on a list's 已保存的筛选 menu: a name for the list's current filters, search and sort."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, StringField
+from wtforms.validators import DataRequired, Length
+
+from kesu.admin.forms import FormTranslations
+from kesu.validators import NoControlCharacters
+
+NAME_LENGTH = 60
+
+
+def _strip(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
+
+
+class SaveFilterForm(FlaskForm):
+    class Meta:
+        _translations = FormTranslations()
+
+        def get_translations(self, form):
+            return self._translations
+
+    name = StringField(_l("筛选名称"), filters=[_strip], validators=[
+        DataRequired(message=_l("请给这组筛选起一个名称。")),
+        Length(max=NAME_LENGTH, message=_l("名称最多 %(n)s 个字。", n=NAME_LENGTH)),
+        NoControlCharacters(),
+    ])
+    #: The list page's query string (``flt0_3=investigating&search=…&sort=2``) as the user sees the list.
+    query = HiddenField()
+
+    def error_messages(self) -> list[str]:
+        return [str(e) if isinstance(e, LazyString) else e for errors in self.errors.values() for e in errors]
