@@ -140,3 +140,28 @@ def test_every_business_list_exports_for_the_auditor(app, staff, login_as, endpo
     assert "export/csv" in auditor.get(f"/admin/{endpoint}/").get_data(as_text=True)
     assert auditor.get(f"/admin/{endpoint}/export/csv/").status_code == 200
     assert auditor.get(f"/admin/{endpoint}/export/xlsx/").status_code == 200
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_every_formula_start_is_neutralised_in_both_formats(app, staff, login_as, start):
+    with app.app_context():
+        make_case(customer=make_customer(name=f"{start}1+1 公司"), title=f"{start}cmd|' /C calc'!A0")
+    auditor = login_as("auditor")
+    header, *rows = read_csv(auditor.get("/admin/case/export/csv/"))
+    assert rows[0][header.index("客户")] == f"'{start}1+1 公司"
+    assert rows[0][header.index("投诉摘要")] == f"'{start}cmd|' /C calc'!A0"
+    sheet = read_xlsx(auditor.get("/admin/case/export/xlsx/"))
+    # xlsxwriter stores a carriage return as OOXML's _x000D_ escape, which openpyxl reads back as written
+    assert sheet[1][sheet[0].index("客户")].replace("_x000D_", "\r") == f"'{start}1+1 公司"
+
+
+def test_yes_no_and_labels_are_words_and_masks_stay_safe(app, staff, login_as):
+    with app.app_context():
+        make_customer(name="普通客户", phone="=1234567890")
+    auditor = login_as("auditor")
+    header, *rows = read_csv(auditor.get("/admin/user/export/csv/"))
+    assert {row[header.index("启用")] for row in rows} == {"是"}
+    assert "系统管理员" in {row[header.index("角色")] for row in rows}
+    header, *rows = read_csv(auditor.get("/admin/customer/export/csv/"))
+    phone = rows[0][header.index("电话")]
+    assert "****" in phone and phone.startswith("'=")

@@ -14,14 +14,14 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Boolean, Date, Integer, JSON, Numeric, func, select
+from sqlalchemy import Boolean, Date, Integer, Numeric, String, func, select
 from sqlalchemy.orm import aliased
 
 from kesu.choices import Choices
 from kesu.models import Case, Category, Claim, Customer, Department, DocumentTemplate, User
 from kesu.models.base import Money, UTCDateTime
 from kesu.permissions import PERSONAL_MASKS, sees_personal_info
-from kesu.exports.sql import ShanghaiMinute
+from kesu.exports.sql import FORMULA_STARTS, ShanghaiMinute, labelled, neutralised, yes_no
 
 #: The column that names a related record when a list shows the relation itself (``handler``, ``case``).
 DISPLAY_COLUMN = {User: "full_name", Case: "case_no", Claim: "claim_no", Customer: "name", Department: "name",
@@ -35,11 +35,11 @@ class ExportColumn:
     expression: Any
     #: "text", "money" or "number" (numbers stay numbers in XLSX).
     kind: str
-    #: value from the database → what the cell holds (str, Decimal, int or None).
-    convert: Callable[[Any], Any]
-    #: Text someone typed (names, descriptions), which may start like a formula; labels, times and
-    #: numbers the system writes cannot.
-    typed: bool = True
+    #: value from the database → what the cell holds (str, Decimal, int or None); None when the database
+    #: already returns the cell (labels, Shanghai times, text made formula-safe).
+    convert: Callable[[Any], Any] | None
+    #: A formatter's text, which Python still has to make formula-safe.
+    typed: bool = False
 
 
 def _related(model: type, relation_name: str, attribute: str | None):
@@ -61,27 +61,31 @@ def _kind(column_type: Any) -> str:
     return "text"
 
 
-def _converter(column_type: Any, attribute: str, choices: Choices | None, formatter, user: Any):
-    if formatter is not None:
-        return formatter
+def _sql_cell(expression, column_type: Any, choices: Choices | None, masked: bool):
+    """``expression`` turned into the cell by the database where it can be (labels, 是/否, text made safe),
+    and whether Python still has to convert each value."""
     if choices is not None:
-        labels = {key: str(label) for key, label in choices.pairs()}  # translated once, not per cell
-        return lambda value: labels.get(value, value)
+        return labelled(expression, {key: str(label) for key, label in choices.pairs()}), False
+    if masked:
+        return expression, True
+    if isinstance(column_type, UTCDateTime):
+        return ShanghaiMinute(expression), False
+    if isinstance(column_type, Boolean):
+        return yes_no(expression, _("是"), _("否")), False
+    if isinstance(column_type, String):
+        return neutralised(expression, FORMULA_STARTS), False
+    return expression, not isinstance(column_type, (Numeric, Integer)) or isinstance(column_type, Money)
+
+
+def _converter(column_type: Any, attribute: str, user: Any) -> Callable[[Any], Any]:
+    """Raw value → cell, for what the database cannot do: masks, money to 2 places, dates, JSON."""
     if attribute in PERSONAL_MASKS and not sees_personal_info(user):
         mask = PERSONAL_MASKS[attribute]
         return lambda value: mask(value) if value else None
-    if isinstance(column_type, UTCDateTime):
-        return lambda value: value  # already Shanghai text: the database formats it (ShanghaiMinute)
-    if isinstance(column_type, Boolean):
-        return lambda value: None if value is None else (_("是") if value else _("否"))
     if isinstance(column_type, Date):
         return lambda value: value.isoformat() if isinstance(value, date) else value
     if isinstance(column_type, Money):
         return lambda value: None if value is None else Decimal(value).quantize(Decimal("0.01"))
-    if isinstance(column_type, (Numeric, Integer)):
-        return lambda value: value
-    if isinstance(column_type, JSON):
-        return lambda value: None if value is None else str(value)
     return lambda value: None if value is None else str(value)
 
 
@@ -100,13 +104,16 @@ def export_columns(view: Any, user: Any) -> list[ExportColumn]:
         else:
             expression = getattr(model, name)
             column_type, attribute = prop.columns[0].type, name
-        if isinstance(column_type, UTCDateTime) and name not in formatters:
-            expression = ShanghaiMinute(expression)
         choices = view.choice_columns.get(name)
-        convert = _converter(column_type, attribute, choices, formatters.get(name), user)
-        kind = "text" if choices is not None or name in formatters else _kind(column_type)
-        typed = (kind == "text" and choices is None
-                 and not isinstance(column_type, (UTCDateTime, Date, Boolean)))
+        formatter = formatters.get(name)
+        masked = attribute in PERSONAL_MASKS and not sees_personal_info(user)
+        if formatter is not None:  # Python's own formatting of the raw value; its text may start like a formula
+            convert, typed = formatter, True
+        else:
+            expression, needs_python = _sql_cell(expression, column_type, choices, masked)
+            convert = _converter(column_type, attribute, user) if needs_python else None
+            typed = masked  # a mask keeps the typed text's first character
+        kind = "text" if choices is not None or formatter is not None else _kind(column_type)
         columns.append(ExportColumn(name, str(labels.get(name, name)), expression.label(f"c{len(columns)}"),
                                     kind, convert, typed))
     return columns

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from itertools import islice
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import IO, Any
@@ -16,8 +17,8 @@ from typing import IO, Any
 import xlsxwriter
 
 from kesu.exports.columns import ExportColumn
+from kesu.exports.sql import FORMULA_STARTS
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff"
 CSV_CHUNK_ROWS = 500
 FORMATS = {
@@ -30,18 +31,34 @@ def neutralise(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def _converters(columns: list[ExportColumn]) -> list:
-    """Per column, raw value → cell, neutralising the text people typed."""
-    def typed(convert):
-        def cell(raw):
-            value = convert(raw)
-            return neutralise(value) if isinstance(value, str) else value
-        return cell
-    return [typed(column.convert) if column.typed else column.convert for column in columns]
+def _row_function(columns: list[ExportColumn]):
+    """Database row → cells. Most columns arrive as their cells (the database labels, formats and neutralises
+    them); only the rest are converted, and a list needing none passes its rows through untouched."""
+    steps = []
+    for index, column in enumerate(columns):
+        if column.convert is not None:
+            steps.append((index, _made_safe(column.convert) if column.typed else column.convert))
+    if not steps:
+        return None
+
+    def cells(row) -> list[Any]:
+        values = list(row)
+        for index, convert in steps:
+            values[index] = convert(values[index])
+        return values
+    return cells
 
 
-def _cells(converters: list, row: tuple) -> list[Any]:
-    return [convert(raw) for convert, raw in zip(converters, row)]
+def _made_safe(convert):
+    def cell(raw: Any) -> Any:
+        value = convert(raw)
+        return neutralise(value) if isinstance(value, str) else value
+    return cell
+
+
+def _cells_of(columns: list[ExportColumn], rows: Iterable[tuple]) -> Iterable:
+    convert = _row_function(columns)
+    return rows if convert is None else map(convert, rows)
 
 
 def csv_chunks(columns: list[ExportColumn], rows: Iterable[tuple], counter: list[int]) -> Iterator[str]:
@@ -51,17 +68,14 @@ def csv_chunks(columns: list[ExportColumn], rows: Iterable[tuple], counter: list
     writer = csv.writer(buffer)
     buffer.write(BOM)
     writer.writerow([neutralise(column.header) for column in columns])
-    pending, converters = 0, _converters(columns)
-    for row in rows:
-        writer.writerow(_cells(converters, row))
-        counter[0] += 1
-        pending += 1
-        if pending == CSV_CHUNK_ROWS:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-            pending = 0
     yield buffer.getvalue()
+    cells = iter(_cells_of(columns, rows))
+    while batch := list(islice(cells, CSV_CHUNK_ROWS)):
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerows(batch)
+        counter[0] += len(batch)
+        yield buffer.getvalue()
 
 
 def write_xlsx(columns: list[ExportColumn], rows: Iterable[tuple], out: IO[bytes], sheet_name: str) -> int:
@@ -75,13 +89,13 @@ def write_xlsx(columns: list[ExportColumn], rows: Iterable[tuple], out: IO[bytes
         sheet.set_column(index, index, 14 if column.kind == "text" else 12)
         sheet.write_string(0, index, neutralise(column.header), header)
     sheet.freeze_panes(1, 0)
-    count, converters = 0, _converters(columns)
-    for count, row in enumerate(rows, start=1):
-        for index, (column, value) in enumerate(zip(columns, _cells(converters, row))):
+    count, kinds = 0, [column.kind for column in columns]
+    for count, row in enumerate(_cells_of(columns, rows), start=1):
+        for index, (kind, value) in enumerate(zip(kinds, row)):
             if value is None:
                 continue
             if isinstance(value, (Decimal, int, float)) and not isinstance(value, bool):
-                sheet.write_number(count, index, float(value), money if column.kind == "money" else None)
+                sheet.write_number(count, index, float(value), money if kind == "money" else None)
             else:
                 sheet.write_string(count, index, str(value))
     workbook.close()
