@@ -114,22 +114,39 @@ class KesuClient(FlaskClient):
         return self.post(url, data=data, **kwargs)
 
 
-@pytest.fixture
-def app(database_template, tmp_path):
-    if PG_URL:
-        url = PG_URL
-    else:
-        target = tmp_path / "kesu.sqlite3"
-        shutil.copy(database_template, target)
-        url = f"sqlite:///{target}"
-    application = create_app(_config(url, tmp_path))
+@pytest.fixture(scope="session")
+def _shared_app(database_template, tmp_path_factory):
+    """One application for the whole run: building one (250 URL rules, 19 admin views) costs 0.2 s, a
+    minute and a half over the suite. Each test still gets a fresh database and file store (see ``app``)."""
+    home = tmp_path_factory.mktemp("app")
+    url = PG_URL or f"sqlite:///{home / 'kesu.sqlite3'}"
+    application = create_app(_config(url, home))
     application.test_client_class = KesuClient
+    return application, home / "kesu.sqlite3"
+
+
+def _fresh_sqlite(template: str, target: Path) -> None:
+    """The template copied over the shared file, its write-ahead log and index gone with the old one."""
+    for leftover in (target, target.with_name(target.name + "-wal"), target.with_name(target.name + "-shm")):
+        leftover.unlink(missing_ok=True)
+    shutil.copy(template, target)
+
+
+@pytest.fixture
+def app(_shared_app, database_template, tmp_path):
+    application, sqlite_file = _shared_app
+    config = dict(application.config)
+    application.config["FILE_STORE"] = str(tmp_path / "files")
     if PG_URL:
         _restore_postgres(application)
+    else:
+        _fresh_sqlite(database_template, sqlite_file)
     yield application
     with application.app_context():
         db.session.remove()
         db.engine.dispose()
+    application.config.clear()
+    application.config.update(config)
 
 
 @pytest.fixture

@@ -194,3 +194,48 @@ def test_clerk_downloads_an_acknowledgement_with_one_click(app, staff, live_serv
         page.screenshot(path=str(shots / "documents-on-case-page.png"))
         browser.close()
     assert case_no in all_text(saved.read_bytes())
+
+
+def test_auditor_saves_a_filter_reruns_it_from_the_menu_and_sees_the_chain_status(app, live_server, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    from kesu.extensions import db
+    from kesu.models import Case
+    from tests.test_exports import status_equals
+
+    shots = Path(os.environ.get("KESU_SCREENSHOTS") or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
+    with app.app_context():
+        first = db.session.scalar(db.select(Case).order_by(Case.id))
+        first.status = "investigating"
+        db.session.commit()
+        wanted = first.case_no
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
+        desk = Desk(browser, live_server, shots)
+        page = desk.open("auditor", f"/admin/case/?{status_equals(app)}=investigating")
+        assert page.locator("table.model-list tbody tr").count() == 1
+        page.click("a.kesu-saved-filters")
+        page.fill(".kesu-save-filter input[name=name]", "调查中的案件")
+        page.screenshot(path=str(shots / "saved-filter-menu.png"), full_page=True)
+        page.click(".kesu-save-filter button[type=submit]")
+        page.wait_for_load_state()
+        assert "已保存筛选「调查中的案件」" in page.locator("body").inner_text()
+
+        page.goto(live_server + "/admin/case/")
+        assert page.locator("table.model-list tbody tr").count() == 3
+        page.click("a.kesu-saved-filters")
+        page.click(".kesu-saved-filter a:has-text('调查中的案件')")
+        page.wait_for_load_state()
+        rows = page.locator("table.model-list tbody tr")
+        assert rows.count() == 1 and wanted in rows.first.inner_text()
+        page.screenshot(path=str(shots / "saved-filter-rerun.png"), full_page=True)
+
+        trail = desk.open("auditor", "/admin/auditevent/")
+        assert "哈希链尚未核验过" in trail.locator(".kesu-chain-status").inner_text()
+        trail.click("button.kesu-verify-chain")
+        trail.wait_for_load_state()
+        status = trail.locator(".kesu-chain-status")
+        assert "alert-success" in status.get_attribute("class") and "最近一次全量核验" in status.inner_text()
+        trail.screenshot(path=str(shots / "audit-chain-status.png"), full_page=True)
+        browser.close()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from decimal import Decimal
 
 import openpyxl
@@ -128,6 +129,7 @@ def test_handler_exports_only_their_department_masked(app, staff, login_as):
 def test_file_name_says_what_and_when(app, staff, login_as):
     disposition = login_as("auditor").get("/admin/case/export/xlsx/").headers["Content-Disposition"]
     assert "filename*=UTF-8''%E6%8A%95%E8%AF%89%E6%A1%88%E4%BB%B6_" in disposition and ".xlsx" in disposition
+    assert re.search(r'filename="case_\d{8}-\d{4}\.xlsx"', disposition)  # for clients without RFC 5987
 
 
 @pytest.mark.parametrize("endpoint", ["case", "claim", "accountability", "payment", "contactlog",

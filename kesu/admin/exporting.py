@@ -64,8 +64,10 @@ class ExportMixin:
         return db.session.connection().execution_options(stream_results=True, max_row_buffer=FETCH_BATCH) \
             .execute(statement)
 
-    def _filename(self, export_type: str) -> str:
-        return f"{self.name}_{format_local(utcnow(), '%Y%m%d-%H%M')}.{FORMATS[export_type][1]}"
+    def _disposition(self, export_type: str) -> str:
+        """``投诉案件_20261123-1530.xlsx`` (RFC 5987), and ``case_20261123-1530.xlsx`` for clients without it."""
+        stamp, extension = format_local(utcnow(), "%Y%m%d-%H%M"), FORMATS[export_type][1]
+        return _attachment(f"{self.name}_{stamp}.{extension}", f"{self.endpoint}_{stamp}.{extension}")
 
     @expose("/export/<export_type>/")
     def export(self, export_type: str):
@@ -81,7 +83,9 @@ class ExportMixin:
             rows = write_xlsx(columns, self._rows(query, columns), out, str(self.name))
             self._audit_export(view_args, export_type, rows)
             out.seek(0)
-            return send_file(out, mimetype=mimetype, as_attachment=True, download_name=self._filename(export_type))
+            response = send_file(out, mimetype=mimetype)
+            response.headers["Content-Disposition"] = self._disposition(export_type)
+            return response
         counter = [0]
 
         def stream():
@@ -90,11 +94,10 @@ class ExportMixin:
             finally:
                 self._audit_export(view_args, export_type, counter[0])
         response = Response(stream_with_context(stream()), mimetype=mimetype)
-        response.headers["Content-Disposition"] = _attachment(self._filename(export_type))
+        response.headers["Content-Disposition"] = self._disposition(export_type)
         return response
 
 
-def _attachment(filename: str) -> str:
-    """``Content-Disposition`` with an ASCII fallback and the UTF-8 name (RFC 5987), as ``send_file`` writes it."""
-    ascii_name = filename.encode("ascii", "ignore").decode() or "export"
+def _attachment(filename: str, ascii_name: str) -> str:
+    """``Content-Disposition`` with an ASCII name and the UTF-8 one (RFC 5987)."""
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
