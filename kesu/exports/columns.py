@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Boolean, Date, Integer, Numeric, String, func, select
+from sqlalchemy import JSON, Boolean, Date, Integer, Numeric, String, Text, func, select
 from sqlalchemy.orm import aliased
 
 from kesu.choices import Choices
@@ -40,6 +40,8 @@ class ExportColumn:
     convert: Callable[[Any], Any] | None
     #: A formatter's text, which Python still has to make formula-safe.
     typed: bool = False
+    #: XLSX column width in characters (a CJK character counts two).
+    width: int = 16
 
 
 def _related(model: type, relation_name: str, attribute: str | None):
@@ -89,6 +91,18 @@ def _converter(column_type: Any, attribute: str, user: Any) -> Callable[[Any], A
     return lambda value: None if value is None else str(value)
 
 
+def _width(column_type: Any, formatter) -> int:
+    if formatter is not None or isinstance(column_type, (Text, JSON)):
+        return 40
+    if isinstance(column_type, UTCDateTime):
+        return 17
+    if isinstance(column_type, (Numeric, Integer, Date, Boolean)):
+        return 12
+    if isinstance(column_type, String) and column_type.length:
+        return min(max(column_type.length, 10), 30)
+    return 16
+
+
 def export_columns(view: Any, user: Any) -> list[ExportColumn]:
     """The columns ``view`` exports for ``user`` (phones and e-mails masked as the user's lists are)."""
     model = view.model
@@ -114,7 +128,8 @@ def export_columns(view: Any, user: Any) -> list[ExportColumn]:
             convert = _converter(column_type, attribute, user) if needs_python else None
             typed = masked  # a mask keeps the typed text's first character
         kind = "text" if choices is not None or formatter is not None else _kind(column_type)
-        columns.append(ExportColumn(name, str(labels.get(name, name)), expression.label(f"c{len(columns)}"),
-                                    kind, convert, typed))
+        header = str(labels.get(name, name))
+        columns.append(ExportColumn(name, header, expression.label(f"c{len(columns)}"), kind, convert, typed,
+                                    max(_width(column_type, formatter), 2 * len(header) + 2)))
     return columns
 

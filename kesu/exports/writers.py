@@ -86,7 +86,7 @@ def write_xlsx(columns: list[ExportColumn], rows: Iterable[tuple], out: IO[bytes
     header = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
     money = workbook.add_format({"num_format": "#,##0.00"})
     for index, column in enumerate(columns):
-        sheet.set_column(index, index, 14 if column.kind == "text" else 12)
+        sheet.set_column(index, index, column.width)
         sheet.write_string(0, index, neutralise(column.header), header)
     sheet.freeze_panes(1, 0)
     count, kinds = 0, [column.kind for column in columns]
