@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from kesu.audit import CONTENT_FIELDS, GENESIS, chain_hash, record_event
 from kesu.models import AuditEvent
+from kesu.sqlite import reading
 from kesu.timeutil import format_local
 
 #: At most this many events written since the last full walk are checked when the audit view opens.
@@ -66,8 +67,14 @@ def verify_chain(session: Session, *, after: tuple[int, str] | None = None, limi
 
 
 def verify_and_record(session: Session) -> ChainReport:
-    """A full walk, written to the trail as a ``verify_chain`` event in the caller's transaction."""
-    report = verify_chain(session)
+    """A full walk, then a ``verify_chain`` event added to a new transaction for the caller to commit.
+
+    The walk runs in a read transaction of its own (ended here, with anything the caller had pending): on
+    SQLite a write transaction would hold every other writer for the seconds the walk takes."""
+    session.rollback()
+    with reading():
+        report = verify_chain(session)
+        session.rollback()
     record_event(session, "verify_chain", record_type="audit_event", record_id=report.broken_id or report.last_id,
                  changes={"checked": [None, report.checked], "intact": [None, report.intact],
                           "broken_id": [None, report.broken_id], "last_id": [None, report.last_id],
@@ -86,7 +93,7 @@ class ChainStatus:
 
 def chain_status(session: Session) -> ChainStatus:
     """The last full walk's result, and the events written since it checked from where it ended."""
-    last = session.execute(select(AuditEvent.at, AuditEvent.username, AuditEvent.changes)
+    last = session.execute(select(AuditEvent.id, AuditEvent.at, AuditEvent.username, AuditEvent.changes)
                            .where(AuditEvent.action == "verify_chain").order_by(AuditEvent.id.desc()).limit(1)).first()
     if last is None:
         return ChainStatus("secondary", _("哈希链尚未核验过。点击“核验哈希链”逐条核验全部事件。"))
@@ -95,22 +102,33 @@ def chain_status(session: Session) -> ChainStatus:
     if not done.get("intact"):
         return ChainStatus("danger", when + _("哈希链在事件 #%(id)s 处断开。请立即核查，修复前请勿依赖此日志。",
                                               id=done.get("broken_id")))
-    return _status_since(session, when, done)
+    return _status_since(session, when, done, last.id)
 
 
-def _status_since(session: Session, when: str, done: dict) -> ChainStatus:
+def _status_since(session: Session, when: str, done: dict, verification_id: int) -> ChainStatus:
+    """Check again, from its predecessor on, the last event the walk covered (its content and its hash as the
+    walk recorded it), then everything after it — the verification event itself included, so its own
+    record of the walk cannot be rewritten unnoticed."""
     last_id, last_hash = done.get("last_id"), done.get("last_hash") or GENESIS
+    if last_id is not None and not (isinstance(last_id, int) and last_id < verification_id):
+        return ChainStatus("danger", when + _("核验记录本身不可信（事件 #%(id)s）。请重新核验。", id=verification_id))
+    start = None
     if last_id is not None:
         stored = session.scalar(select(AuditEvent.hash).where(AuditEvent.id == last_id))
         if stored != last_hash:
             return ChainStatus("danger", when + _("当时的最后一条事件 #%(id)s 此后被改动或删除。请重新核验。",
                                                   id=last_id))
-    tail = verify_chain(session, after=(last_id, last_hash) if last_id else None, limit=TAIL_LIMIT + 1)
+        before = session.execute(select(AuditEvent.id, AuditEvent.hash).where(AuditEvent.id < last_id)
+                                 .order_by(AuditEvent.id.desc()).limit(1)).first()
+        start = (before.id, before.hash) if before else (0, GENESIS)
+    tail = verify_chain(session, after=start, limit=TAIL_LIMIT + 2)
+    if not tail.intact and tail.broken_id == last_id:
+        return ChainStatus("danger", when + _("当时的最后一条事件 #%(id)s 此后被改动或删除。请重新核验。", id=last_id))
     if not tail.intact:
         return ChainStatus("danger", when + _("之后新增的事件在 #%(id)s 处断开。请重新核验。", id=tail.broken_id))
-    if tail.checked > TAIL_LIMIT:
+    since = tail.checked - (1 if last_id is not None else 0)
+    if since > TAIL_LIMIT:
         return ChainStatus("warning", when + _("当时完整（%(n)s 条）；此后新增的事件超过 %(limit)s 条，请重新核验。",
                                                n=done.get("checked"), limit=TAIL_LIMIT))
     return ChainStatus("success", when + _("当时完整（%(n)s 条）；此后新增的 %(m)s 条也已核验，链接完整。",
-                                           n=done.get("checked"), m=tail.checked))
-
+                                           n=done.get("checked"), m=since))

@@ -10,17 +10,31 @@ viewing personal data) ends its read transaction first and writes in a fresh one
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import sqlite3
+from collections.abc import Iterator
 
 from flask import has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_reading: contextvars.ContextVar[bool] = contextvars.ContextVar("kesu_sqlite_reading", default=False)
+
+
+@contextlib.contextmanager
+def reading() -> Iterator[None]:
+    """Transactions begun inside only read (a long walk of the audit trail): deferred, so writers go on."""
+    token = _reading.set(True)
+    try:
+        yield
+    finally:
+        _reading.reset(token)
 
 
 def begin_statement() -> str:
-    if has_request_context() and request.method in READ_ONLY_METHODS:
+    if _reading.get() or (has_request_context() and request.method in READ_ONLY_METHODS):
         return "BEGIN"
     return "BEGIN IMMEDIATE"
 

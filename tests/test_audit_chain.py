@@ -1,6 +1,7 @@
 """The audit trail's hash chain: intact after a mixed workload, broken exactly where a row was tampered with."""
 from __future__ import annotations
 
+import json
 import re
 import threading
 
@@ -182,3 +183,42 @@ def test_verification_details_read_as_labels_on_the_trail(app, desk):  # noqa: F
     page = auditor.get("/admin/auditevent/").get_data(as_text=True)
     assert "已核验事件：" in page and "哈希链完整：是" in page
     assert "导出" in page and "列表：投诉案件" in page and "格式：csv" in page
+
+
+def _rewrite_changes(event_id: int, changes: dict) -> None:
+    cast = "CAST(:changes AS JSON)" if db.engine.dialect.name == "postgresql" else ":changes"
+    tamper(f"UPDATE audit_event SET changes = {cast} WHERE id = :id", changes=json.dumps(changes), id=event_id)
+
+
+def test_rewriting_the_verification_record_turns_the_banner_red(app, desk):  # noqa: F811
+    mixed_workload(app, desk)
+    auditor = desk.clients["auditor"]
+    auditor.post_form("/admin/auditevent/verify/", {})
+    with app.app_context():
+        verified = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "verify_chain"))
+        changes, verified_id = dict(verified.changes), verified.id
+        changes["checked"] = [None, 999]
+        _rewrite_changes(verified_id, changes)
+    assert f"之后新增的事件在 #{verified_id} 处断开" in chain_status_line(auditor)
+
+
+def test_a_verification_record_pointing_at_itself_is_not_trusted(app, desk):  # noqa: F811
+    mixed_workload(app, desk)
+    auditor = desk.clients["auditor"]
+    auditor.post_form("/admin/auditevent/verify/", {})
+    with app.app_context():
+        verified = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "verify_chain"))
+        changes, verified_id, own_hash = dict(verified.changes), verified.id, verified.hash
+        changes["last_id"], changes["last_hash"] = [None, verified_id], [None, own_hash]
+        _rewrite_changes(verified_id, changes)
+    assert f"核验记录本身不可信（事件 #{verified_id}）" in chain_status_line(auditor)
+
+
+def test_changing_the_content_of_the_last_verified_event_is_noticed(app, desk):  # noqa: F811
+    mixed_workload(app, desk)
+    auditor = desk.clients["auditor"]
+    auditor.post_form("/admin/auditevent/verify/", {})
+    with app.app_context():
+        last_id = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "verify_chain")).changes["last_id"][1]
+        tamper("UPDATE audit_event SET comment = 'rewritten' WHERE id = :id", id=last_id)
+    assert f"当时的最后一条事件 #{last_id} 此后被改动或删除" in chain_status_line(auditor)

@@ -143,3 +143,29 @@ def test_the_audit_trail_has_saved_filters_too(app, login_as):
     assert response.status_code == 302
     page = auditor.get("/admin/auditevent/").get_data(as_text=True)
     assert "导出记录" in page and "核验哈希链" in page
+
+
+def test_a_forged_query_string_only_brings_back_list_arguments(app, login_as):
+    auditor = login_as("auditor")
+    response = save(auditor, "/admin/case/", "伪造", "search=a\r\nLocation: http://evil.example/&x=//evil.example")
+    assert response.status_code == 302
+    assert response.location.startswith("/admin/case/?") and "\n" not in response.location
+    assert "evil.example" not in response.location.split("?", 1)[0]
+
+
+def test_a_query_string_means_what_the_list_made_of_it(app, staff, login_as):
+    with app.test_request_context():
+        view = next(v for v in app.extensions["admin"][0]._views if getattr(v, "endpoint", None) == "case")
+        arg = view.equals_filter_arg("status").split("_", 1)[1]
+        state = view._list_state(f"search=a&search=b&flt0_{arg}=new&flt0_{arg}=closed&sort=1&desc=2")
+    assert state["search"] == "a" and state["filters"] == [["case.status|FilterEqual", "new"]]
+    assert state["sort_column"] == "received_at" and state["sort_desc"] is True
+
+
+def test_renaming_a_saved_filter_shows_old_and_new_on_the_trail():
+    from kesu.admin.audit import change_lines
+
+    lines = change_lines({"filters": [[["case.status|FilterEqual", "new"]], [["case.status|FilterEqual", "closed"]]],
+                          "search": ["abc", None]})
+    assert any("→" in line and "new" in line and "closed" in line for line in lines)
+    assert any(line.endswith("abc → ∅") for line in lines)

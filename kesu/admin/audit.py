@@ -39,11 +39,17 @@ def _detail(value) -> str:
     return str(value)
 
 
+def _is_event_detail(changes: dict) -> bool:
+    """An export's or a verification's record (which always names the format or the events checked), not the
+    change of a row whose columns happen to share a name (a saved filter's ``filters`` and ``search``)."""
+    return changes.keys() <= EVENT_DETAILS.keys() and bool({"format", "checked"} & changes.keys())
+
+
 def change_lines(changes: dict | None) -> list[str]:
     """``field: old → new`` for each change; phones and e-mails masked for roles that see them masked.
     An export's or a verification's details read ``label：value``."""
     changes = changes or {}
-    if changes and changes.keys() <= EVENT_DETAILS.keys():
+    if _is_event_detail(changes):
         return [f"{EVENT_DETAILS[key]}：{_detail(new)}" for key, (_old, new) in changes.items()
                 if new not in (None, "", [])]
     return [f"{LABELS.get(field, field)}: {_shown(field, old)} → {_shown(field, new)}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 from flask import abort, flash, redirect, request
 from flask_admin import expose
@@ -22,6 +22,15 @@ from kesu.models import SavedFilter
 MAX_PER_LIST = 50
 SEARCH_LENGTH = 200
 _FILTER_ARG = re.compile(r"flt(\d+)_(.+)")
+
+
+def _is_number(text: str) -> bool:
+    return text.isascii() and text.isdecimal() and len(text) < 6
+
+
+def _nonzero(text: str) -> bool:
+    """``desc=1`` (or any number but 0), as Flask-Admin reads it."""
+    return _is_number(text) and int(text) != 0
 
 
 class SavedFiltersMixin:
@@ -43,19 +52,29 @@ class SavedFiltersMixin:
     def _list_state(self, query_string: str) -> dict[str, Any]:
         """What the list page's query string means: its valid filters in order, search and sort."""
         by_url_key = {url_key: key for key, url_key in self._filter_keys().items()}
-        args = parse_qsl(query_string or "", keep_blank_values=True)
+        first: dict[str, str] = {}
+        for arg, value in parse_qsl(query_string or "", keep_blank_values=True):
+            first.setdefault(arg, value)  # Flask-Admin reads an argument's first value
         filters = []
-        for arg, value in args:
+        for arg, value in first.items():
             match = _FILTER_ARG.fullmatch(arg)
             if match and match.group(2) in by_url_key and self._filter_args[match.group(2)][1].validate(value):
                 filters.append((int(match.group(1)), by_url_key[match.group(2)], value))
-        plain = dict(args)
-        search = plain.get("search", "").strip()[:SEARCH_LENGTH] or None
-        sort = plain.get("sort", "")
-        column = self._get_column_by_idx(int(sort)) if sort.isascii() and sort.isdecimal() else None
-        sort_column = column[0] if column and column[0] in self._sortable_columns else None
+        search = first.get("search", "").strip()[:SEARCH_LENGTH] or None
+        sort_column = self._sortable_name(first.get("sort", ""))
         return {"filters": [[key, value] for _pos, key, value in sorted(filters)], "search": search,
-                "sort_column": sort_column, "sort_desc": bool(sort_column) and plain.get("desc") == "1"}
+                "sort_column": sort_column, "sort_desc": bool(sort_column) and _nonzero(first.get("desc", ""))}
+
+    def _sortable_name(self, sort: str) -> str | None:
+        column = self._get_column_by_idx(int(sort)) if _is_number(sort) else None
+        return column[0] if column and column[0] in self._sortable_columns else None
+
+    def current_query(self) -> str:
+        """The list page's query string as text (a stray non-UTF-8 byte replaced, not a server error)."""
+        return request.query_string.decode("utf-8", "replace")
+
+    def delete_question(self, saved: SavedFilter) -> str:
+        return _("删除筛选「%(name)s」？", name=saved.name)
 
     def saved_filters(self) -> list[SavedFilter]:
         """The current user's saved sets on this list, by name."""
@@ -64,7 +83,7 @@ class SavedFiltersMixin:
                                       SavedFilter.list_endpoint == self.endpoint).order_by(SavedFilter.name)))
 
     def save_filter_form(self) -> SaveFilterForm:
-        return SaveFilterForm(formdata=None, query=request.query_string.decode())
+        return SaveFilterForm(formdata=None, query=self.current_query())
 
     def _own_saved_filter(self, filter_id: int) -> SavedFilter:
         saved = db.session.get(SavedFilter, filter_id)
@@ -102,8 +121,10 @@ class SavedFiltersMixin:
         return self.get_url(".index_view", **args), len(saved.filters) - len(kept)
 
     def _back_to_list(self, query_string: str = ""):
+        """The list again, with its filters: the query string re-encoded, so only its arguments travel."""
         url = self.get_url(".index_view")
-        return redirect(f"{url}?{query_string}" if query_string else url)
+        arguments = urlencode(parse_qsl(query_string or "", keep_blank_values=True))
+        return redirect(f"{url}?{arguments}" if arguments else url)
 
     @expose("/saved-filters/", methods=("POST",))
     def save_filter_view(self):

@@ -45,6 +45,8 @@ class ExportColumn:
 
 
 def _related(model: type, relation_name: str, attribute: str | None):
+    """The related record's display column, and a function putting a cell made of it in a scalar subquery
+    (so the database works on the related value once per row, inside the subquery)."""
     relation = getattr(model, relation_name).property
     target = aliased(relation.mapper.class_)
     (local,) = relation.local_columns
@@ -53,8 +55,11 @@ def _related(model: type, relation_name: str, attribute: str | None):
     column = getattr(target, attribute)
     if relation.mapper.class_ is User and attribute == "full_name":
         column = func.coalesce(func.nullif(target.full_name, ""), target.username)
-    expression = select(column).where(getattr(target, remote.key) == local).scalar_subquery()
-    return expression, getattr(relation.mapper.class_, attribute).property.columns[0].type, attribute
+    correlation = getattr(target, remote.key) == local
+
+    def scalar(cell):
+        return select(cell).where(correlation).scalar_subquery()
+    return column, scalar, getattr(relation.mapper.class_, attribute).property.columns[0].type, attribute
 
 
 def _kind(column_type: Any) -> str:
@@ -114,9 +119,9 @@ def export_columns(view: Any, user: Any) -> list[ExportColumn]:
         relation_name, _dot, attribute = name.partition(".")
         prop = getattr(model, relation_name).property
         if hasattr(prop, "mapper"):  # a relationship: its name or one of its columns
-            expression, column_type, attribute = _related(model, relation_name, attribute or None)
+            expression, scalar, column_type, attribute = _related(model, relation_name, attribute or None)
         else:
-            expression = getattr(model, name)
+            expression, scalar = getattr(model, name), None
             column_type, attribute = prop.columns[0].type, name
         choices = view.choice_columns.get(name)
         formatter = formatters.get(name)
@@ -127,6 +132,8 @@ def export_columns(view: Any, user: Any) -> list[ExportColumn]:
             expression, needs_python = _sql_cell(expression, column_type, choices, masked)
             convert = _converter(column_type, attribute, user) if needs_python else None
             typed = masked  # a mask keeps the typed text's first character
+        if scalar is not None:
+            expression = scalar(expression)
         kind = "text" if choices is not None or formatter is not None else _kind(column_type)
         header = str(labels.get(name, name))
         columns.append(ExportColumn(name, header, expression.label(f"c{len(columns)}"), kind, convert, typed,
