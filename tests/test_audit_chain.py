@@ -190,35 +190,33 @@ def _rewrite_changes(event_id: int, changes: dict) -> None:
     tamper(f"UPDATE audit_event SET changes = {cast} WHERE id = :id", changes=json.dumps(changes), id=event_id)
 
 
-def test_rewriting_the_verification_record_turns_the_banner_red(app, desk):  # noqa: F811
+def verified_trail(app, desk):  # noqa: F811
+    """After a mixed workload and one full walk: the auditor's client and the walk's event (id, hash, changes)."""
     mixed_workload(app, desk)
     auditor = desk.clients["auditor"]
     auditor.post_form("/admin/auditevent/verify/", {})
     with app.app_context():
         verified = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "verify_chain"))
-        changes, verified_id = dict(verified.changes), verified.id
-        changes["checked"] = [None, 999]
-        _rewrite_changes(verified_id, changes)
+        return auditor, verified.id, verified.hash, dict(verified.changes)
+
+
+def test_rewriting_the_verification_record_turns_the_banner_red(app, desk):  # noqa: F811
+    auditor, verified_id, _hash, changes = verified_trail(app, desk)
+    with app.app_context():
+        _rewrite_changes(verified_id, {**changes, "checked": [None, 999]})
     assert f"之后新增的事件在 #{verified_id} 处断开" in chain_status_line(auditor)
 
 
 def test_a_verification_record_pointing_at_itself_is_not_trusted(app, desk):  # noqa: F811
-    mixed_workload(app, desk)
-    auditor = desk.clients["auditor"]
-    auditor.post_form("/admin/auditevent/verify/", {})
+    auditor, verified_id, own_hash, changes = verified_trail(app, desk)
     with app.app_context():
-        verified = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "verify_chain"))
-        changes, verified_id, own_hash = dict(verified.changes), verified.id, verified.hash
-        changes["last_id"], changes["last_hash"] = [None, verified_id], [None, own_hash]
-        _rewrite_changes(verified_id, changes)
+        _rewrite_changes(verified_id, {**changes, "last_id": [None, verified_id], "last_hash": [None, own_hash]})
     assert f"核验记录本身不可信（事件 #{verified_id}）" in chain_status_line(auditor)
 
 
 def test_changing_the_content_of_the_last_verified_event_is_noticed(app, desk):  # noqa: F811
-    mixed_workload(app, desk)
-    auditor = desk.clients["auditor"]
-    auditor.post_form("/admin/auditevent/verify/", {})
+    auditor, _id, _hash, changes = verified_trail(app, desk)
+    last_id = changes["last_id"][1]
     with app.app_context():
-        last_id = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "verify_chain")).changes["last_id"][1]
         tamper("UPDATE audit_event SET comment = 'rewritten' WHERE id = :id", id=last_id)
     assert f"当时的最后一条事件 #{last_id} 此后被改动或删除" in chain_status_line(auditor)
