@@ -21,7 +21,7 @@ from kesu.choices import Choices
 from kesu.models import Case, Category, Claim, Customer, Department, DocumentTemplate, User
 from kesu.models.base import Money, UTCDateTime
 from kesu.permissions import PERSONAL_MASKS, sees_personal_info
-from kesu.exports.sql import FORMULA_STARTS, ShanghaiMinute, labelled, neutralised, yes_no
+from kesu.exports.sql import ShanghaiMinute, labelled, neutralised, yes_no
 
 #: The column that names a related record when a list shows the relation itself (``handler``, ``case``).
 DISPLAY_COLUMN = {User: "full_name", Case: "case_no", Claim: "claim_no", Customer: "name", Department: "name",
@@ -80,7 +80,7 @@ def _sql_cell(expression, column_type: Any, choices: Choices | None, masked: boo
     if isinstance(column_type, Boolean):
         return yes_no(expression, _("是"), _("否")), False
     if isinstance(column_type, String):
-        return neutralised(expression, FORMULA_STARTS), False
+        return neutralised(expression), False
     return expression, not isinstance(column_type, (Numeric, Integer)) or isinstance(column_type, Money)
 
 
