@@ -11,7 +11,7 @@ PORT ?= 5000
 .PHONY: run test setup db translations bench clean
 
 run: setup
-	@$(FLASK) kesu admin-login
+	@$(FLASK) kesu admin-login --url http://$(HOST):$(PORT)
 	$(FLASK) kesu demo --once
 	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) --access-logfile - app:app
 

@@ -81,7 +81,8 @@ def admin_password_file() -> Path:
 
 
 @kesu_cli.command("admin-login")
-def admin_login_command() -> None:
+@click.option("--url", default="http://127.0.0.1:5000", show_default=True, help="where the server listens")
+def admin_login_command(url: str) -> None:
     """Create the ``admin`` account with a random password the first time; print its login."""
     path = admin_password_file()
     user = db.session.scalar(select(User).where(User.username == "admin"))
@@ -93,7 +94,7 @@ def admin_login_command() -> None:
         path.write_text(password)
         path.chmod(0o600)
     if path.exists():
-        click.echo(f"登录地址 http://127.0.0.1:5000/login  用户名 admin  密码 {path.read_text().strip()}")
+        click.echo(f"登录地址 {url.rstrip('/')}/login  用户名 admin  密码 {path.read_text().strip()}")
     else:
         click.echo("用户 admin 已存在（密码由管理员自行设置，未保存在 instance/ 中）")
 

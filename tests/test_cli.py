@@ -111,3 +111,8 @@ def test_demo_continues_the_day_counter_after_real_cases(app, staff):
         assert len(numbers) == len(set(numbers)) == 31
         from tests.factories import make_case as again
         assert again().case_no not in numbers
+
+
+def test_admin_login_names_the_address_the_server_listens_on(app):
+    result = run(app, "admin-login", "--url", "http://127.0.0.1:5055/")
+    assert "登录地址 http://127.0.0.1:5055/login  用户名 admin" in result.output
