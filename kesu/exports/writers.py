@@ -2,22 +2,20 @@
 
 A text cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is prefixed with ``'`` so a
 spreadsheet shows it as text instead of running it as a formula (OWASP CSV Injection); numbers stay numbers.
-CSV is UTF-8 with a BOM (Excel reads Chinese then) and is produced in chunks as rows arrive; XLSX goes
-through xlsxwriter's constant-memory mode into a temporary file.
+CSV is UTF-8 with a BOM (Excel reads Chinese then) and is produced in chunks as rows arrive; XLSX is
+written into a temporary file row by row (:mod:`kesu.exports.xlsx`).
 """
 from __future__ import annotations
 
 import csv
 import io
-from itertools import islice
 from collections.abc import Iterable, Iterator
-from decimal import Decimal
+from itertools import islice
 from typing import IO, Any
-
-import xlsxwriter
 
 from kesu.exports.columns import ExportColumn
 from kesu.exports.sql import FORMULA_STARTS
+from kesu.exports.xlsx import write_workbook
 
 BOM = "\ufeff"
 CSV_CHUNK_ROWS = 500
@@ -80,23 +78,5 @@ def csv_chunks(columns: list[ExportColumn], rows: Iterable[tuple], counter: list
 
 def write_xlsx(columns: list[ExportColumn], rows: Iterable[tuple], out: IO[bytes], sheet_name: str) -> int:
     """Write the rows as one sheet into ``out``; return how many rows were written."""
-    workbook = xlsxwriter.Workbook(out, {"constant_memory": True, "strings_to_formulas": False,
-                                         "strings_to_numbers": False, "strings_to_urls": False})
-    sheet = workbook.add_worksheet(sheet_name[:31])
-    header = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
-    money = workbook.add_format({"num_format": "#,##0.00"})
-    for index, column in enumerate(columns):
-        sheet.set_column(index, index, column.width)
-        sheet.write_string(0, index, neutralise(column.header), header)
-    sheet.freeze_panes(1, 0)
-    count, kinds = 0, [column.kind for column in columns]
-    for count, row in enumerate(_cells_of(columns, rows), start=1):
-        for index, (kind, value) in enumerate(zip(kinds, row)):
-            if value is None:
-                continue
-            if isinstance(value, (Decimal, int, float)) and not isinstance(value, bool):
-                sheet.write_number(count, index, float(value), money if kind == "money" else None)
-            else:
-                sheet.write_string(count, index, str(value))
-    workbook.close()
-    return count
+    return write_workbook([neutralise(column.header) for column in columns], [column.kind for column in columns],
+                          [column.width for column in columns], _cells_of(columns, rows), out, sheet_name)
