@@ -6,7 +6,8 @@ module writing the same query, each measured in a fresh process.
 Builds (once) a SQLite database of demo data under bench/out/. "ours" is the auditor's click on 导出 CSV / XLSX
 through the WSGI stack (scope, filters, labels, Shanghai times, masking, neutralisation, audit event); "bare" is
 ``csv.writer`` over the DB cursor of the same columns and joins, values as they come. Prints seconds, rows/s,
-the process's peak memory and ours ÷ bare, each the fastest of three runs.
+the process's peak memory and ours ÷ bare, each the fastest of five runs
+(the compared runs taking turns).
 """
 from __future__ import annotations
 
@@ -114,20 +115,26 @@ def measure_bare_xlsx(path: Path) -> dict:
     return {"seconds": seconds, "rows": rows, "peak_mb": peak_mb(), "grew_mb": peak_mb() - baseline}
 
 
-def child(kind: str, path: Path, repeat: int) -> dict:
-    """The fastest of ``repeat`` fresh processes (this machine's speed drifts by half from minute to minute)."""
-    runs = []
+def run_child(kind: str, path: Path) -> dict:
+    result = subprocess.run([sys.executable, __file__, "--child", kind, "--db", str(path.resolve())],
+                            capture_output=True, text=True, check=True)
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def fastest(kinds: tuple[str, ...], path: Path, repeat: int) -> list[dict]:
+    """Each kind's fastest of ``repeat`` fresh processes, the kinds taking turns: this machine's speed drifts
+    by half from minute to minute, so runs to be compared are made side by side."""
+    runs: dict[str, list[dict]] = {kind: [] for kind in kinds}
     for _ in range(repeat):
-        result = subprocess.run([sys.executable, __file__, "--child", kind, "--db", str(path.resolve())],
-                                capture_output=True, text=True, check=True)
-        runs.append(json.loads(result.stdout.strip().splitlines()[-1]))
-    return min(runs, key=lambda run: run["seconds"])
+        for kind in kinds:
+            runs[kind].append(run_child(kind, path))
+    return [min(runs[kind], key=lambda run: run["seconds"]) for kind in kinds]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=100_000)
-    parser.add_argument("--repeat", type=int, default=3, help="runs of each measurement; the fastest counts")
+    parser.add_argument("--repeat", type=int, default=5, help="runs of each measurement; the fastest counts")
     parser.add_argument("--child")
     parser.add_argument("--db")
     args = parser.parse_args()
@@ -140,10 +147,8 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     path = OUT / f"export-{args.cases}.sqlite3"
     build_database(path, args.cases)
-    bare = child("bare", path, args.repeat)
-    csv_ours = child("csv", path, args.repeat)
-    xlsx_ours = child("xlsx", path, args.repeat)
-    xlsx_bare = child("bare-xlsx", path, args.repeat)
+    bare, csv_ours = fastest(("bare", "csv"), path, args.repeat)
+    xlsx_ours, xlsx_bare = fastest(("xlsx", "bare-xlsx"), path, args.repeat)
     print(f"bare csv module: {bare['rows']} rows in {bare['seconds']:.2f} s = {bare['rows'] / bare['seconds']:,.0f} rows/s,"
           f" peak {bare['peak_mb']:.0f} MB")
     print(f"ours CSV:  {csv_ours['rows']} rows in {csv_ours['seconds']:.2f} s = {csv_ours['rows'] / csv_ours['seconds']:,.0f}"
