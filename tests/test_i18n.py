@@ -24,6 +24,7 @@ def test_english_is_selectable(login_as):
     assert "Accepted at" in page
     assert "Create" in page
     assert "案件编号" not in page
+    assert "Saved filters" in page and "Save current filter" in page and "已保存的筛选" not in page
 
 
 def test_flask_admin_messages_are_chinese(login_as, staff):
@@ -48,3 +49,12 @@ def test_every_message_has_an_english_translation(tmp_path):
         catalogue = read_po(fh)
     translated = {m.id for m in catalogue if m.id and m.string and not m.fuzzy}
     assert wanted - translated == set()
+
+
+def test_audit_chain_status_reads_in_english(login_as):
+    client = login_as("auditor")
+    client.get("/lang/en", headers={"Referer": "http://localhost/admin/auditevent/"})
+    assert "The hash chain has never been verified" in client.get("/admin/auditevent/").get_data(as_text=True)
+    client.post_form("/admin/auditevent/verify/", {})
+    page = client.get("/admin/auditevent/").get_data(as_text=True)
+    assert "Last full verification:" in page and "link correctly" in page
