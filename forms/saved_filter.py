@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
 from wtforms.validators import DataRequired, Length
@@ -31,6 +30,3 @@ class SaveFilterForm(FlaskForm):
     ])
     #: The list page's query string (``flt0_3=investigating&search=…&sort=2``) as the user sees the list.
     query = HiddenField()
-
-    def error_messages(self) -> list[str]:
-        return [str(e) if isinstance(e, LazyString) else e for errors in self.errors.values() for e in errors]

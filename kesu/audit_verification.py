@@ -112,19 +112,19 @@ def _status_since(session: Session, when: str, done: dict, verification_id: int)
     last_id, last_hash = done.get("last_id"), done.get("last_hash") or GENESIS
     if last_id is not None and not (isinstance(last_id, int) and last_id < verification_id):
         return ChainStatus("danger", when + _("核验记录本身不可信（事件 #%(id)s）。请重新核验。", id=verification_id))
+    last_changed = ChainStatus("danger", when + _("当时的最后一条事件 #%(id)s 此后被改动或删除。请重新核验。",
+                                                  id=last_id))
     start = None
     if last_id is not None:
-        stored = session.scalar(select(AuditEvent.hash).where(AuditEvent.id == last_id))
-        if stored != last_hash:
-            return ChainStatus("danger", when + _("当时的最后一条事件 #%(id)s 此后被改动或删除。请重新核验。",
-                                                  id=last_id))
+        if session.scalar(select(AuditEvent.hash).where(AuditEvent.id == last_id)) != last_hash:
+            return last_changed
         before = session.execute(select(AuditEvent.id, AuditEvent.hash).where(AuditEvent.id < last_id)
                                  .order_by(AuditEvent.id.desc()).limit(1)).first()
         start = (before.id, before.hash) if before else (0, GENESIS)
     tail = verify_chain(session, after=start, limit=TAIL_LIMIT + 2)
-    if not tail.intact and tail.broken_id == last_id:
-        return ChainStatus("danger", when + _("当时的最后一条事件 #%(id)s 此后被改动或删除。请重新核验。", id=last_id))
     if not tail.intact:
+        if tail.broken_id == last_id:
+            return last_changed
         return ChainStatus("danger", when + _("之后新增的事件在 #%(id)s 处断开。请重新核验。", id=tail.broken_id))
     since = tail.checked - (1 if last_id is not None else 0)
     if since > TAIL_LIMIT:

@@ -117,6 +117,16 @@ def test_concurrent_writers_do_not_fork_the_chain(app, staff):
         assert len(hashes) == len(set(hashes))  # no two events link to the same predecessor
 
 
+def verified_trail(app, desk):  # noqa: F811
+    """After a mixed workload and one full walk: the auditor's client and the walk's event (id, hash, changes)."""
+    mixed_workload(app, desk)
+    auditor = desk.clients["auditor"]
+    auditor.post_form("/admin/auditevent/verify/", {})
+    with app.app_context():
+        verified = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "verify_chain"))
+        return auditor, verified.id, verified.hash, dict(verified.changes)
+
+
 def chain_status_line(client) -> str:
     page = client.get("/admin/auditevent/").get_data(as_text=True)
     return re.search(r'kesu-chain-status" role="status">([^<]+)<', page).group(1)
@@ -128,25 +138,20 @@ def test_audit_view_says_when_the_chain_was_never_verified(app, desk):  # noqa: 
 
 
 def test_audit_view_shows_the_last_verification_and_checks_what_came_after_without_a_click(app, desk):  # noqa: F811
-    mixed_workload(app, desk)
-    auditor = desk.clients["auditor"]
-    auditor.post_form("/admin/auditevent/verify/", {})
+    auditor, verified_id, _hash, changes = verified_trail(app, desk)
     desk.clients["clerk"].get("/admin/case/")
     with app.app_context():
         make_case(title="核验之后")
-        verified = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "verify_chain"))
         since = db.session.scalar(select(db.func.count()).select_from(AuditEvent)
-                                  .where(AuditEvent.id > verified.changes["last_id"][1]))
-        assert verified.username == "auditor" and verified.changes["intact"][1] is True
+                                  .where(AuditEvent.id > changes["last_id"][1]))
+        assert db.session.get(AuditEvent, verified_id).username == "auditor" and changes["intact"][1] is True
     line = chain_status_line(auditor)
     assert "最近一次全量核验：" in line and "（auditor）" in line
     assert f"此后新增的 {since} 条也已核验，链接完整" in line
 
 
 def test_audit_view_shows_a_break_after_the_last_verification_without_a_click(app, desk):  # noqa: F811
-    mixed_workload(app, desk)
-    auditor = desk.clients["auditor"]
-    auditor.post_form("/admin/auditevent/verify/", {})
+    auditor, _id, _hash, _changes = verified_trail(app, desk)
     with app.app_context():
         make_case(title="核验之后")
         target = db.session.scalar(select(AuditEvent.id).order_by(AuditEvent.id.desc()))
@@ -155,12 +160,9 @@ def test_audit_view_shows_a_break_after_the_last_verification_without_a_click(ap
 
 
 def test_audit_view_notices_the_last_verified_event_was_changed(app, desk):  # noqa: F811
-    mixed_workload(app, desk)
-    auditor = desk.clients["auditor"]
-    auditor.post_form("/admin/auditevent/verify/", {})
+    auditor, _id, _hash, changes = verified_trail(app, desk)
+    last_id = changes["last_id"][1]
     with app.app_context():
-        verified = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "verify_chain"))
-        last_id = verified.changes["last_id"][1]
         tamper("DELETE FROM audit_event WHERE id = :id", id=last_id)
     assert f"当时的最后一条事件 #{last_id} 此后被改动或删除" in chain_status_line(auditor)
 
@@ -177,9 +179,7 @@ def test_a_failed_verification_stays_red_until_a_walk_finds_the_chain_whole(app,
 
 
 def test_verification_details_read_as_labels_on_the_trail(app, desk):  # noqa: F811
-    mixed_workload(app, desk)
-    auditor = desk.clients["auditor"]
-    auditor.post_form("/admin/auditevent/verify/", {})
+    auditor, _id, _hash, _changes = verified_trail(app, desk)
     page = auditor.get("/admin/auditevent/").get_data(as_text=True)
     assert "已核验事件：" in page and "哈希链完整：是" in page
     assert "导出" in page and "列表：投诉案件" in page and "格式：csv" in page
@@ -188,16 +188,6 @@ def test_verification_details_read_as_labels_on_the_trail(app, desk):  # noqa: F
 def _rewrite_changes(event_id: int, changes: dict) -> None:
     cast = "CAST(:changes AS JSON)" if db.engine.dialect.name == "postgresql" else ":changes"
     tamper(f"UPDATE audit_event SET changes = {cast} WHERE id = :id", changes=json.dumps(changes), id=event_id)
-
-
-def verified_trail(app, desk):  # noqa: F811
-    """After a mixed workload and one full walk: the auditor's client and the walk's event (id, hash, changes)."""
-    mixed_workload(app, desk)
-    auditor = desk.clients["auditor"]
-    auditor.post_form("/admin/auditevent/verify/", {})
-    with app.app_context():
-        verified = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "verify_chain"))
-        return auditor, verified.id, verified.hash, dict(verified.changes)
 
 
 def test_rewriting_the_verification_record_turns_the_banner_red(app, desk):  # noqa: F811

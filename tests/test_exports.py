@@ -170,18 +170,11 @@ def test_yes_no_and_labels_are_words_and_masks_stay_safe(app, staff, login_as):
 
 
 def xlsxwriter_reference(headers, kinds, widths, rows, out, sheet_name) -> None:
-    """The same sheet written cell by cell through xlsxwriter's own API (constant-memory mode)."""
-    import xlsxwriter
+    """The same sheet with its rows written cell by cell through xlsxwriter's own API."""
+    from kesu.exports.xlsx import new_workbook, start_sheet
 
-    workbook = xlsxwriter.Workbook(out, {"constant_memory": True, "strings_to_formulas": False,
-                                         "strings_to_numbers": False, "strings_to_urls": False})
-    sheet = workbook.add_worksheet(sheet_name)
-    header = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
-    money = workbook.add_format({"num_format": "#,##0.00"})
-    for index, (title, kind, width) in enumerate(zip(headers, kinds, widths)):
-        sheet.set_column(index, index, width, money if kind == "money" else None)
-        sheet.write_string(0, index, title, header)
-    sheet.freeze_panes(1, 0)
+    workbook = new_workbook(out)
+    sheet, money = start_sheet(workbook, headers, kinds, widths, sheet_name)
     for number, row in enumerate(rows, start=1):
         for index, (kind, value) in enumerate(zip(kinds, row)):
             if value is None:

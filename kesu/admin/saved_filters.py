@@ -76,11 +76,13 @@ class SavedFiltersMixin:
     def delete_question(self, saved: SavedFilter) -> str:
         return _("删除筛选「%(name)s」？", name=saved.name)
 
+    def _mine(self):
+        """The condition "saved by the current user on this list"."""
+        return (SavedFilter.user_id == current_user.id) & (SavedFilter.list_endpoint == self.endpoint)
+
     def saved_filters(self) -> list[SavedFilter]:
         """The current user's saved sets on this list, by name."""
-        return list(db.session.scalars(
-            select(SavedFilter).where(SavedFilter.user_id == current_user.id,
-                                      SavedFilter.list_endpoint == self.endpoint).order_by(SavedFilter.name)))
+        return list(db.session.scalars(select(SavedFilter).where(self._mine()).order_by(SavedFilter.name)))
 
     def save_filter_form(self) -> SaveFilterForm:
         return SaveFilterForm(formdata=None, query=self.current_query())
@@ -131,19 +133,16 @@ class SavedFiltersMixin:
         form = SaveFilterForm()
         query_string = form.query.data or ""
         if not form.validate():
-            for message in form.error_messages():
+            for message in (message for errors in form.errors.values() for message in errors):
                 flash(_("筛选没有保存：%(reason)s", reason=message), "error")
             return self._back_to_list(query_string)
         state = self._list_state(query_string)
         if not state["filters"] and not state["search"] and not state["sort_column"]:
             flash(_("筛选没有保存：当前列表没有任何筛选条件、搜索或排序。请先筛选列表，再保存。"), "error")
             return self._back_to_list(query_string)
-        saved = db.session.scalar(select(SavedFilter).where(
-            SavedFilter.user_id == current_user.id, SavedFilter.list_endpoint == self.endpoint,
-            SavedFilter.name == form.name.data))
+        saved = db.session.scalar(select(SavedFilter).where(self._mine(), SavedFilter.name == form.name.data))
         if saved is None:
-            count = db.session.scalar(select(func.count()).select_from(SavedFilter).where(
-                SavedFilter.user_id == current_user.id, SavedFilter.list_endpoint == self.endpoint))
+            count = db.session.scalar(select(func.count()).select_from(SavedFilter).where(self._mine()))
             if count >= MAX_PER_LIST:
                 flash(_("筛选没有保存：每个列表最多保存 %(n)s 组筛选，请先删除不再使用的。", n=MAX_PER_LIST), "error")
                 return self._back_to_list(query_string)

@@ -84,10 +84,9 @@ def _sql_cell(expression, column_type: Any, choices: Choices | None, masked: boo
     return expression, not isinstance(column_type, (Numeric, Integer)) or isinstance(column_type, Money)
 
 
-def _converter(column_type: Any, attribute: str, user: Any) -> Callable[[Any], Any]:
+def _converter(column_type: Any, mask: Callable[[str], str] | None) -> Callable[[Any], Any]:
     """Raw value → cell, for what the database cannot do: masks, money to 2 places, dates, JSON."""
-    if attribute in PERSONAL_MASKS and not sees_personal_info(user):
-        mask = PERSONAL_MASKS[attribute]
+    if mask is not None:
         return lambda value: mask(value) if value else None
     if isinstance(column_type, Date):
         return lambda value: value.isoformat() if isinstance(value, date) else value
@@ -125,12 +124,13 @@ def export_columns(view: Any, user: Any) -> list[ExportColumn]:
             column_type, attribute = prop.columns[0].type, name
         choices = view.choice_columns.get(name)
         formatter = formatters.get(name)
-        masked = attribute in PERSONAL_MASKS and not sees_personal_info(user)
+        mask = PERSONAL_MASKS.get(attribute) if not sees_personal_info(user) else None
+        masked = mask is not None
         if formatter is not None:  # Python's own formatting of the raw value; its text may start like a formula
             convert, typed = formatter, True
         else:
             expression, needs_python = _sql_cell(expression, column_type, choices, masked)
-            convert = _converter(column_type, attribute, user) if needs_python else None
+            convert = _converter(column_type, mask) if needs_python else None
             typed = masked  # a mask keeps the typed text's first character
         if scalar is not None:
             expression = scalar(expression)

@@ -16,26 +16,23 @@ from decimal import Decimal
 from typing import IO, Any
 
 import xlsxwriter
-from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.utility import _preserve_whitespace, xl_col_to_name
+from xlsxwriter.xmlwriter import XMLwriter
 
 SHEET_PART = "xl/worksheets/sheet1.xml"
 MAX_TEXT = 32767  # Excel's limit on a cell's text; xlsxwriter truncates there too
-_ESCAPED_ESCAPE = re.compile("(_x[0-9a-fA-F]{4}_)")
-_CONTROL = re.compile(r"([\x00-\x08\x0b-\x1f])")
+#: Text that xlsxwriter's escaping would change; most cells have none and are written as they are.
 _NEEDS_WORK = re.compile("[\x00-\x08\x0b-\x1f&<>\ufffe\uffff]|_x[0-9a-fA-F]{4}_")
-_EDGE_SPACE = re.compile(r"^\s|\s$")
 _DIMENSION = re.compile(r'<dimension ref="([A-Z]+)1:([A-Z]+)1"/>')
 
 
 def _text(value: str) -> str:
-    """The ``<t>`` element of an inline string, as xlsxwriter writes it."""
+    """The ``<t>`` element of an inline string, escaped by xlsxwriter's own rules."""
     text = value[:MAX_TEXT]
     if _NEEDS_WORK.search(text):
-        text = _ESCAPED_ESCAPE.sub(r"_x005F\1", text)
-        text = _CONTROL.sub(lambda match: f"_x{ord(match.group(1)):04X}_", text)
-        text = text.replace("\ufffe", "_xFFFE_").replace("\uffff", "_xFFFF_")
+        text = XMLwriter._escape_control_characters(text)
         text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return f'<t xml:space="preserve">{text}</t>' if _EDGE_SPACE.search(text) else f"<t>{text}</t>"
+    return f'<t xml:space="preserve">{text}</t>' if _preserve_whitespace(text) else f"<t>{text}</t>"
 
 
 def _rows_xml(rows: Iterable[Any], kinds: list[str], money_style: int, fh: IO[str]) -> tuple[int, int]:
@@ -62,19 +59,32 @@ def _rows_xml(rows: Iterable[Any], kinds: list[str], money_style: int, fh: IO[st
     return count, last
 
 
+def start_sheet(workbook: xlsxwriter.Workbook, headers: list[str], kinds: list[str], widths: list[int],
+                sheet_name: str):
+    """The sheet with its column widths, money columns' format and a bold frozen header row; returns the
+    sheet and the money format."""
+    sheet = workbook.add_worksheet(sheet_name[:31])
+    header = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
+    money = workbook.add_format({"num_format": "#,##0.00"})
+    for index, (title, kind, width) in enumerate(zip(headers, kinds, widths)):
+        sheet.set_column(index, index, width, money if kind == "money" else None)
+        sheet.write_string(0, index, title, header)
+    sheet.freeze_panes(1, 0)
+    return sheet, money
+
+
+def new_workbook(out: IO[bytes]) -> xlsxwriter.Workbook:
+    """Constant memory, and text kept as text (no formulas, numbers or links made of it)."""
+    return xlsxwriter.Workbook(out, {"constant_memory": True, "strings_to_formulas": False,
+                                     "strings_to_numbers": False, "strings_to_urls": False})
+
+
 def write_workbook(headers: list[str], kinds: list[str], widths: list[int], rows: Iterable[Any],
                    out: IO[bytes], sheet_name: str) -> int:
     """One sheet: a bold frozen header row, then ``rows`` (cells already converted and made safe)."""
     with tempfile.TemporaryFile() as package, tempfile.TemporaryFile("w+", encoding="utf-8") as body:
-        workbook = xlsxwriter.Workbook(package, {"constant_memory": True, "strings_to_formulas": False,
-                                                 "strings_to_numbers": False, "strings_to_urls": False})
-        sheet = workbook.add_worksheet(sheet_name[:31])
-        header = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
-        money = workbook.add_format({"num_format": "#,##0.00"})
-        for index, (title, kind, width) in enumerate(zip(headers, kinds, widths)):
-            sheet.set_column(index, index, width, money if kind == "money" else None)
-            sheet.write_string(0, index, title, header)
-        sheet.freeze_panes(1, 0)
+        workbook = new_workbook(package)
+        _sheet, money = start_sheet(workbook, headers, kinds, widths, sheet_name)
         workbook.close()
         count, last = _rows_xml(rows, kinds, money._get_xf_index(), body)
         body.seek(0)
