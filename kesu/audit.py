@@ -244,6 +244,24 @@ def record_event(
     return event_
 
 
+def record_event_apart(action: str, record: Any = None, **details: Any) -> int:
+    """Write one event in a transaction of its own and commit it; return its id. For events of a request that
+    otherwise only reads (viewing personal data, an export): its read transaction ends first, because on SQLite a
+    deferred transaction that has read cannot become a writer once another connection has committed (it fails at
+    once with "database is locked"); the event's transaction begins as a writer and queues on the busy timeout."""
+    from kesu.extensions import db
+    from kesu.sqlite import writing
+
+    session = db.session
+    session.rollback()
+    with writing():
+        event_ = record_event(session, action, record, **details)
+        session.flush()
+        event_id = event_.id
+        session.commit()
+    return event_id
+
+
 def last_editor(session: Session, record: Any) -> str | None:
     """Username of whoever last inserted or updated ``record`` (for the edit-conflict message)."""
     from sqlalchemy import select

@@ -209,6 +209,7 @@ AUDIT_ACTION = Choices(
     ("transition", _l("流程操作")),
     ("document", _l("生成文书")),
     ("export", _l("导出")),
+    ("export_done", _l("导出结束")),
     ("verify_chain", _l("核验哈希链")),
 )
 

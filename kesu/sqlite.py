@@ -6,7 +6,8 @@ once with "database is locked" (SQLITE_BUSY_SNAPSHOT), ignoring the busy timeout
 that are meant to write start with ``BEGIN IMMEDIATE`` and queue on the busy timeout instead (as
 Rails 7.1 and Django 5.1's ``transaction_mode`` do). Page views (GET/HEAD) start deferred, so they
 never hold the write lock and read alongside writers; a GET that must write (an audit event for
-viewing personal data) ends its read transaction first and writes in a fresh one.
+viewing personal data, an export) ends its read transaction first and writes in a fresh one begun inside
+:func:`writing`. A read-only stretch of a POST (a login's password check) can run inside :func:`reading`.
 """
 from __future__ import annotations
 
@@ -20,21 +21,33 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-_reading: contextvars.ContextVar[bool] = contextvars.ContextVar("kesu_sqlite_reading", default=False)
+_mode: contextvars.ContextVar[str | None] = contextvars.ContextVar("kesu_sqlite_mode", default=None)
 
 
 @contextlib.contextmanager
-def reading() -> Iterator[None]:
-    """Transactions begun inside only read (a long walk of the audit trail): deferred, so writers go on."""
-    token = _reading.set(True)
+def _transactions(mode: str) -> Iterator[None]:
+    token = _mode.set(mode)
     try:
         yield
     finally:
-        _reading.reset(token)
+        _mode.reset(token)
+
+
+def reading() -> contextlib.AbstractContextManager[None]:
+    """Transactions begun inside only read (a long walk of the audit trail): deferred, so writers go on."""
+    return _transactions("BEGIN")
+
+
+def writing() -> contextlib.AbstractContextManager[None]:
+    """Transactions begun inside write, even during a GET: they take the write lock first and queue for it."""
+    return _transactions("BEGIN IMMEDIATE")
 
 
 def begin_statement() -> str:
-    if _reading.get() or (has_request_context() and request.method in READ_ONLY_METHODS):
+    mode = _mode.get()
+    if mode is not None:
+        return mode
+    if has_request_context() and request.method in READ_ONLY_METHODS:
         return "BEGIN"
     return "BEGIN IMMEDIATE"
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from kesu.extensions import db
 from kesu.models import AuditEvent, Case, Customer
@@ -103,9 +103,48 @@ def test_export_is_audited_with_list_filters_format_and_row_count(demo, demo_log
     with demo.app_context():
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "export"))
         assert event.username == "shenji" and event.record_type == "case"
-        assert event.changes["rows"][1] == len(rows) - 1
         assert event.changes["format"][1] == "csv"
         assert event.changes["filters"][1] == ["状态 等于 已结案"]
+        done = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "export_done"))
+        assert done.id > event.id and done.username == "shenji"
+        assert done.changes["export_event"][1] == event.id
+        assert done.changes["rows"][1] == len(rows) - 1 and done.changes["complete"][1] is True
+
+
+@pytest.mark.parametrize("export_type", ["csv", "xlsx"])
+def test_no_row_leaves_when_the_export_event_cannot_be_written(demo, demo_login, monkeypatch, export_type):
+    from sqlalchemy.exc import OperationalError
+
+    from kesu.admin import exporting
+
+    def audit_write_fails(*args, **kwargs):
+        raise OperationalError("INSERT INTO audit_event …", {}, Exception("database is locked"))
+
+    client = demo_login("shenji")
+    monkeypatch.setattr(exporting, "record_event_apart", audit_write_fails)
+    response = client.get(f"/admin/case/export/{export_type}/")
+    assert response.status_code == 302 and "/admin/case/" in response.headers["Location"]
+    assert "Content-Disposition" not in response.headers
+    assert "KS-" not in response.get_data(as_text=True)
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "导出未进行：无法写入审计日志" in page and "INSERT" not in page
+
+
+def test_the_export_event_is_committed_before_the_first_row_is_read(demo, demo_login, monkeypatch):
+    from kesu.admin import exporting
+
+    seen = []
+    rows = exporting.ExportMixin._rows
+
+    def rows_after_checking_the_trail(view, query, columns):
+        with db.engine.connect() as another_connection:  # sees only what is committed
+            seen.append(another_connection.scalar(select(func.count()).select_from(AuditEvent)
+                                                  .where(AuditEvent.action == "export")))
+        return rows(view, query, columns)
+
+    monkeypatch.setattr(exporting.ExportMixin, "_rows", rows_after_checking_the_trail)
+    read_csv(demo_login("shenji").get("/admin/case/export/csv/"))
+    assert seen == [1]
 
 
 def test_clerk_without_export_rights_gets_403(app, staff, login_as):

@@ -27,7 +27,8 @@ def _shown(field: str, value) -> str:
 EVENT_DETAILS = {
     "list": _l("列表"), "filters": _l("筛选条件"), "search": _l("搜索"), "sort": _l("排序"), "format": _l("格式"),
     "rows": _l("行数"), "checked": _l("已核验事件"), "intact": _l("哈希链完整"), "broken_id": _l("断开于事件"),
-    "last_id": _l("核验至事件"), "last_hash": _l("末条哈希"),
+    "last_id": _l("核验至事件"), "last_hash": _l("末条哈希"), "export_event": _l("导出事件"),
+    "complete": _l("完整导出"),
 }
 
 

@@ -26,7 +26,7 @@ from kesu.admin.filters_related import is_record_id
 from kesu.admin.formatters import DETAIL_TYPE_FORMATTERS, TYPE_FORMATTERS, choice
 from kesu.admin.forms import KesuBaseForm, KesuModelConverter, VersionField
 from kesu.admin.saved_filters import SavedFiltersMixin
-from kesu.audit import last_editor, record_event
+from kesu.audit import last_editor, record_event_apart
 from kesu.choices import Choices
 from kesu.extensions import db
 from kesu.permissions import can, row_condition, scope_query, sees_personal_info
@@ -324,11 +324,9 @@ class KesuModelView(ExportMixin, SavedFiltersMixin, ModelView):
     def _log_personal_info_view(self) -> None:
         if not self.personal_info_columns or not sees_personal_info(current_user):
             return
-        db.session.commit()  # end the page's read transaction; the event is written in a fresh one
-        record_event(db.session, "view_personal_info", record_type=self.model.__tablename__,
-                     record_id=int(request.args.get("id", 0)) or None,
-                     comment=",".join(self.personal_info_columns))
-        db.session.commit()
+        record_event_apart("view_personal_info", record_type=self.model.__tablename__,
+                           record_id=int(request.args.get("id", 0)) or None,
+                           comment=",".join(self.personal_info_columns))
 
     @expose("/details/")
     def details_view(self):

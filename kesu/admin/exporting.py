@@ -6,12 +6,14 @@ import tempfile
 from typing import Any
 from urllib.parse import quote
 
-from flask import Response, abort, send_file, stream_with_context
+from flask import Response, abort, current_app, flash, redirect, request, send_file, stream_with_context
 from flask_admin import expose
+from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 
 from kesu.admin.filters import filter_sentence
-from kesu.audit import record_event
+from kesu.audit import record_event_apart
 from kesu.exports import FORMATS, export_columns
 from kesu.exports.writers import csv_chunks, write_xlsx
 from kesu.extensions import db
@@ -44,19 +46,32 @@ class ExportMixin:
         query, joins = self._apply_sorting(query, joins, sort[0] if sort else None, view_args.sort_desc)
         return query, view_args
 
-    def _export_description(self, view_args, export_type: str, rows: int) -> dict[str, Any]:
+    def _export_description(self, view_args, export_type: str, rows: int | None) -> dict[str, Any]:
         filters = [filter_sentence(self, self._filters[index], value)
                    for index, _name, value in view_args.filters or ()]
         sort = self._get_column_by_idx(view_args.sort)
         return {"list": [None, str(self.name)], "filters": [None, filters], "search": [None, view_args.search],
                 "sort": [None, sort[0] if sort else None], "format": [None, export_type], "rows": [None, rows]}
 
-    def _audit_export(self, view_args, export_type: str, rows: int) -> None:
-        db.session.rollback()  # end the export's read transaction; the event goes in one of its own
-        record_event(db.session, "export", record_type=self.model.__tablename__,
-                     changes=self._export_description(view_args, export_type, rows),
-                     comment=f"{self.name}：{rows} 行（{export_type.upper()}）")
-        db.session.commit()
+    def _audit_export(self, view_args, export_type: str, rows: int | None) -> int:
+        """The export's event, committed before the file's first byte is sent; ``rows`` is None for a stream
+        (its count follows in :meth:`_audit_export_done`)."""
+        counted = f"{rows} 行" if rows is not None else "开始导出"
+        return record_event_apart("export", record_type=self.model.__tablename__,
+                                  changes=self._export_description(view_args, export_type, rows),
+                                  comment=f"{self.name}：{counted}（{export_type.upper()}）")
+
+    def _audit_export_done(self, started: int, export_type: str, rows: int, complete: bool) -> None:
+        changes = {"export_event": [None, started], "format": [None, export_type], "rows": [None, rows],
+                   "complete": [None, complete]}
+        state = "已完成" if complete else "中断"
+        record_event_apart("export_done", record_type=self.model.__tablename__, changes=changes,
+                           comment=f"{self.name}：{state}，{rows} 行（{export_type.upper()}）")
+
+    def _refuse_unaudited_export(self):
+        current_app.logger.exception("export refused: its audit event could not be written")
+        flash(_("导出未进行：无法写入审计日志，请稍后重试。"), "error")
+        return redirect(self.get_url(".index_view", **request.args.to_dict()))
 
     def _rows(self, query, columns):
         """Plain tuples from the connection, fetched in batches (no ORM objects, constant memory)."""
@@ -75,26 +90,46 @@ class ExportMixin:
             abort(403)
         if export_type not in FORMATS:
             abort(404)
+        if export_type == "xlsx":
+            return self._export_xlsx()
+        return self._export_csv()
+
+    def _export_xlsx(self):
+        """Written to a temporary file first; the event with its row count is committed before it is sent."""
         query, view_args = self.export_query()
         columns = export_columns(self, current_user)
-        mimetype = FORMATS[export_type][0]
-        if export_type == "xlsx":
-            out = tempfile.TemporaryFile()
-            rows = write_xlsx(columns, self._rows(query, columns), out, str(self.name))
-            self._audit_export(view_args, export_type, rows)
-            out.seek(0)
-            response = send_file(out, mimetype=mimetype)
-            response.headers["Content-Disposition"] = self._disposition(export_type)
-            return response
+        out = tempfile.TemporaryFile()
+        rows = write_xlsx(columns, self._rows(query, columns), out, str(self.name))
+        try:
+            self._audit_export(view_args, "xlsx", rows)
+        except SQLAlchemyError:
+            out.close()
+            return self._refuse_unaudited_export()
+        out.seek(0)
+        response = send_file(out, mimetype=FORMATS["xlsx"][0])
+        response.headers["Content-Disposition"] = self._disposition("xlsx")
+        return response
+
+    def _export_csv(self):
+        """Streamed: the event is committed before the first row is read, and a second one records how many rows
+        left, or that the stream broke off."""
+        query, view_args = self.export_query()
+        try:
+            started = self._audit_export(view_args, "csv", None)
+        except SQLAlchemyError:
+            return self._refuse_unaudited_export()
+        columns = export_columns(self, current_user)
         counter = [0]
 
         def stream():
+            complete = False
             try:
                 yield from csv_chunks(columns, self._rows(query, columns), counter)
+                complete = True
             finally:
-                self._audit_export(view_args, export_type, counter[0])
-        response = Response(stream_with_context(stream()), mimetype=mimetype)
-        response.headers["Content-Disposition"] = self._disposition(export_type)
+                self._audit_export_done(started, "csv", counter[0], complete)
+        response = Response(stream_with_context(stream()), mimetype=FORMATS["csv"][0])
+        response.headers["Content-Disposition"] = self._disposition("csv")
         return response
 
 
