@@ -46,7 +46,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from kesu import audit, numbering, sla  # noqa: F401  (numbering registers its mapper events)
+    from kesu import audit, login_throttle, numbering, sla  # noqa: F401  (numbering registers its mapper events)
     from kesu.documents import store
     from kesu.extensions import babel, csrf, db, login_manager, migrate
     from kesu.i18n import select_locale, select_timezone
@@ -62,6 +62,7 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     csrf.init_app(app)
     login_manager.init_app(app)
+    login_throttle.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("请先登录。")
 

@@ -204,6 +204,7 @@ AUDIT_ACTION = Choices(
     ("delete", _l("删除")),
     ("login", _l("登录")),
     ("login_failed", _l("登录失败")),
+    ("login_locked", _l("登录锁定")),
     ("logout", _l("退出")),
     ("view_personal_info", _l("查看个人信息")),
     ("transition", _l("流程操作")),

@@ -16,8 +16,10 @@ from kesu.audit import acting_as
 from kesu.choices import ROLE
 from kesu.extensions import db
 from kesu.models import Department, User
+from kesu.passwords import password_problem
 from kesu.seed import load_defaults
 from kesu.timeutil import format_local
+from kesu.usernames import normalise_username, username_problem
 
 kesu_cli = AppGroup("kesu", help="kesu 管理命令")
 
@@ -37,10 +39,10 @@ def create_user(username: str, role: str, password: str, department: str | None 
     """Create a staff account; raises ``click.UsageError`` with a Chinese message on bad input."""
     if role not in ROLE:
         raise click.UsageError(f"未知角色 {role}，可选：{', '.join(ROLE.keys)}")
-    if len(password) < 8:
-        raise click.UsageError("密码至少 8 位")
-    if db.session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise click.UsageError(f"用户名 {username} 已存在")
+    username = normalise_username(username)
+    problem = username_problem(db.session, username) or password_problem(password, username, full_name)
+    if problem:
+        raise click.UsageError(problem)
     dept = None
     if department:
         dept = db.session.scalar(select(Department).where(Department.name == department))
@@ -58,7 +60,7 @@ def create_user(username: str, role: str, password: str, department: str | None 
 @kesu_cli.command("create-user")
 @click.argument("username")
 @click.option("--role", required=True, type=click.Choice(ROLE.keys), help="角色")
-@click.option("--password", required=True, help="密码，至少 8 位")
+@click.option("--password", required=True, help="密码：至少 10 位，不含用户名，不是常见密码")
 @click.option("--department", default=None, help="部门名称")
 @click.option("--limit", "limit_text", default="0", help="授权额度（元）")
 @click.option("--full-name", default="", help="姓名")

@@ -32,6 +32,14 @@ class Defaults:
     PDF_TIMEOUT_SECONDS = 120
     SQLITE_BUSY_TIMEOUT_MS = 10_000
     PASSWORD_HASH_METHOD = "scrypt"
+    PASSWORD_MIN_LENGTH = 10
+    # Failed logins (``limits`` notation): per account and per client address, then a longer lock for a client
+    # that keeps hitting either limit. Counted in memory per process, or in Redis when REDIS_URL is set.
+    LOGIN_LIMIT_PER_ACCOUNT = "5 per 5 minutes"
+    LOGIN_LIMIT_PER_ADDRESS = "20 per 5 minutes"
+    LOGIN_LOCK_AFTER = "3 per hour"
+    # Redis (``redis://host:6379/0``): shared login counters now, background jobs later. None: in-process.
+    REDIS_URL = None
 
 
 def env_overrides() -> dict[str, str]:

@@ -18,7 +18,7 @@ from sqlalchemy import text
 
 from kesu import create_app
 from kesu.audit import acting_as
-from kesu.extensions import db
+from kesu.extensions import db, limiter
 from kesu.seed import load_defaults
 
 PG_URL = os.environ.get("KESU_TEST_DATABASE_URL")
@@ -141,6 +141,7 @@ def app(_shared_app, database_template, tmp_path):
         _restore_postgres(application)
     else:
         _fresh_sqlite(database_template, sqlite_file)
+    limiter.reset()  # failed logins of one test do not lock the next one out
     yield application
     with application.app_context():
         db.session.remove()

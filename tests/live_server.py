@@ -42,6 +42,29 @@ def server_environment(database_url: str, home: Path, **extra: str) -> dict[str,
     return env
 
 
+def demo_database(url: str, home: Path, cases: int):
+    """Migrate the database at ``url`` and load the demo (accounts with the tests' password); return an app on it."""
+    from flask_migrate import upgrade
+
+    from kesu import create_app
+    from kesu.audit import acting_as
+    from kesu.demo import load_demo
+    from kesu.extensions import db
+    from kesu.seed import load_defaults
+    from tests.conftest import PASSWORD
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x", "FILE_STORE": str(home / "files"),
+                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+    with app.app_context():
+        upgrade()
+        with acting_as(None, "live test set-up"):
+            load_defaults(db.session)
+            load_demo(db.session, cases=cases, seed=5, password=PASSWORD)
+            db.session.commit()
+        db.engine.dispose()
+    return app
+
+
 @dataclass
 class LiveServer:
     url: str
@@ -56,6 +79,7 @@ class LiveServer:
 @contextlib.contextmanager
 def gunicorn(env: dict[str, str], home: Path, workers: int = 2) -> Iterator[LiveServer]:
     """``gunicorn --workers N app:app`` on a free loopback port until the block ends."""
+    home.mkdir(parents=True, exist_ok=True)
     port = free_port()
     log = home / "gunicorn.log"
     command = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",

@@ -33,7 +33,7 @@ def test_create_user_with_department_and_limit(app):
 
 
 def test_create_user_refuses_unknown_department_in_chinese(app):
-    result = run(app, "create-user", "x", "--role", "handler", "--password", "long-enough-pw",
+    result = run(app, "create-user", "xiaoli", "--role", "handler", "--password", "long-enough-pw",
                  "--department", "不存在的部门")
     assert result.exit_code != 0 and "部门 不存在的部门 不存在" in result.output
 

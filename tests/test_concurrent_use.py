@@ -12,41 +12,29 @@ import time
 from collections import Counter
 
 import pytest
-from flask_migrate import upgrade
 from sqlalchemy import func, select
 
-from kesu import create_app
-from kesu.audit import acting_as
 from kesu.audit_verification import verify_chain
-from kesu.demo import load_demo
 from kesu.extensions import db
 from kesu.models import AuditEvent, Case, Category, Customer
-from kesu.seed import load_defaults
 from kesu.timeutil import format_local, utcnow
 from tests.conftest import PASSWORD, PG_URL
-from tests.live_server import LiveClient, gunicorn, server_environment
+from tests.live_server import LiveClient, demo_database, gunicorn, server_environment
 
 pytestmark = pytest.mark.skipif(bool(PG_URL), reason="SQLite's single writer is what this load is about")
 
 SECONDS = float(os.environ.get("KESU_LOAD_SECONDS", "60"))
 
 
-def _demo_database(url: str, home) -> dict:
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x", "FILE_STORE": str(home / "files"),
-                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+def _facts(app) -> dict:
     with app.app_context():
-        upgrade()
-        with acting_as(None, "load test"):
-            load_defaults(db.session)
-            load_demo(db.session, cases=160, seed=5, password=PASSWORD)
-            db.session.commit()
         facts = {
             "customers": list(db.session.scalars(select(Customer.id).limit(40))),
             "cases": list(db.session.scalars(select(Case.id).limit(80))),
             "category": db.session.scalar(select(Category.id).limit(1)),
         }
         db.engine.dispose()
-    return app, facts
+    return facts
 
 
 class Tally:
@@ -134,7 +122,8 @@ READERS = [_exporting_auditor] * 2 + [_list_reader] * 6
 
 def test_eight_writers_and_eight_readers_on_sqlite_get_no_server_error(tmp_path):
     url = f"sqlite:///{tmp_path / 'kesu.sqlite3'}"
-    app, facts = _demo_database(url, tmp_path)
+    app = demo_database(url, tmp_path, cases=160)
+    facts = _facts(app)
     with app.app_context():
         cases_before = db.session.scalar(select(func.count(Case.id)))
         db.engine.dispose()

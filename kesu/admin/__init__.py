@@ -8,6 +8,7 @@ from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 
+from kesu.admin.account import AccountView
 from kesu.admin.accountability import AccountabilityView
 from kesu.admin.audit import AuditEventView
 from kesu.admin.cases import AttachmentView, CaseView, ContactLogView, GoodsHoldView
@@ -75,4 +76,5 @@ def init_admin(app: Flask) -> Admin:
     )
     for view_class, model, name, category in VIEWS:
         admin.add_view(view_class(model, name=name, category=category, endpoint=model.__name__.lower()))
+    admin.add_view(AccountView(name=_l("修改密码"), endpoint="account", url="account/password"))
     return admin

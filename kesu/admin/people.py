@@ -4,14 +4,17 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import PasswordField, ValidationError
-from wtforms.validators import Email, Length, Optional
+from wtforms.validators import Email, Optional
 
 from kesu.admin.base import KesuModelView
 from kesu.admin.filters_related import ForeignKeyEqual
 from kesu.admin.formatters import masked, money_column
 from kesu.choices import CUSTOMER_TIER, DEPARTMENT_KIND, ROLE
+from kesu.extensions import db
 from kesu.labels import LABELS
 from kesu.models import Department, User
+from kesu.passwords import password_problem
+from kesu.usernames import normalise_username, username_problem
 from kesu.validators import Phone
 
 EMAIL = Email(message=_l("电子邮箱格式不正确，例如 name@example.com。"), check_deliverability=False,
@@ -42,6 +45,26 @@ class DepartmentView(KesuModelView):
     form_columns = ("name", "code", "kind", "active")
 
 
+class DistinctUsername:
+    """Normalised like every stored username, and not a look-alike of another account's."""
+
+    def __call__(self, form, field) -> None:
+        field.data = normalise_username(field.data or "")
+        record = getattr(form, "_obj", None)
+        problem = username_problem(db.session, field.data, exclude_id=getattr(record, "id", None))
+        if problem:
+            raise ValidationError(problem)
+
+
+class AccountPassword:
+    """The password policy, for the account the form is about."""
+
+    def __call__(self, form, field) -> None:
+        problem = password_problem(field.data or "", form.username.data or "", form.full_name.data or "")
+        if problem:
+            raise ValidationError(problem)
+
+
 class UserView(KesuModelView):
     """Staff accounts. Never deleted (the audit trail names them): deactivate instead."""
 
@@ -59,10 +82,12 @@ class UserView(KesuModelView):
     form_columns = ("username", "full_name", "password", "role", "department", "approval_limit", "active", "email",
                     "phone")
     form_extra_fields = {
-        "password": PasswordField(_l("新密码"), validators=[Optional(), Length(min=8, max=200)],
-                                  description=_l("新建用户必填；修改用户时留空表示不改密码。至少 8 位。")),
+        "password": PasswordField(_l("新密码"), validators=[Optional(), AccountPassword()],
+                                  description=_l("新建用户必填；修改用户时留空表示不改密码。至少 10 位，不能包含用户名，"
+                                                 "不能是常见密码。改密码、角色、部门或停用账号后，该用户须重新登录。")),
     }
-    form_args = {"phone": {"validators": [Optional(), Phone()]}, "email": {"validators": [Optional(), EMAIL]}}
+    form_args = {"phone": {"validators": [Optional(), Phone()]}, "email": {"validators": [Optional(), EMAIL]},
+                 "username": {"validators": [DistinctUsername()]}}
 
     def on_model_change(self, form, model: User, is_created: bool) -> None:
         if form.password.data:
