@@ -3,6 +3,8 @@ application from outside (several workers, several clients at once), as a real d
 from __future__ import annotations
 
 import contextlib
+import functools
+import http.client
 import http.cookiejar
 import os
 import re
@@ -114,6 +116,17 @@ def _wait_until_serving(server: LiveServer, timeout: float = 30.0) -> None:
     raise RuntimeError("gunicorn did not answer:\n" + server.log.read_text(errors="replace")[-3000:])
 
 
+class _FromAddress(urllib.request.HTTPHandler):
+    """Connects from a chosen loopback address (127.0.0.2 …), as a client on another machine would."""
+
+    def __init__(self, address: str) -> None:
+        super().__init__()
+        self.address = address
+
+    def http_open(self, req):
+        return self.do_open(functools.partial(http.client.HTTPConnection, source_address=(self.address, 0)), req)
+
+
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None
@@ -133,11 +146,14 @@ class Reply:
 class LiveClient:
     """One browser: keeps its cookies, sends the CSRF token with forms, never follows redirects by itself."""
 
-    def __init__(self, base_url: str, timeout: float = 60.0) -> None:
+    def __init__(self, base_url: str, timeout: float = 60.0, source_address: str | None = None) -> None:
         self.base_url = base_url
         self.timeout = timeout
         self.cookies = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies), _NoRedirect)
+        handlers = [urllib.request.HTTPCookieProcessor(self.cookies), _NoRedirect]
+        if source_address:
+            handlers.append(_FromAddress(source_address))
+        self.opener = urllib.request.build_opener(*handlers)
         self.csrf_token: str | None = None
 
     def request(self, method: str, path: str, data: dict | None = None,

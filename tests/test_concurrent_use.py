@@ -76,7 +76,8 @@ def _registering_clerk(url, facts, tally, stop, index):
 
 
 def _failing_login(url, _facts, tally, stop, index):
-    client = LiveClient(url)
+    """From an address of its own: it is soon throttled (429, each refusal audited), the others are not."""
+    client = LiveClient(url, source_address=f"127.0.0.{10 + index}")
     while not stop.is_set():
         reply = client.login(f"nobody{index}", "wrong-password-1")
         tally.add("failed login", reply.status, reply.text)
