@@ -5,15 +5,21 @@ from __future__ import annotations
 import logging
 import re
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import select, update
 
+from kesu import create_app
+from kesu.config import VARIABLES, ConfigurationError, env_overrides, variables_table
 from kesu.extensions import db
 from kesu.models import AuditEvent, Setting
 from kesu.settings import DECLARED, SETTINGS, setting
 from kesu.value_types import Boolean, Integer, InvalidValue, Money, Number
 from tests.factories import make_case, make_claim, user
+
+README = Path(__file__).resolve().parent.parent / "README.md"
 
 #: Values each kind of setting refuses, with (part of) the message shown under the field.
 BAD_VALUES = {
@@ -143,6 +149,74 @@ def test_settings_list_flags_an_invalid_stored_value_and_names_the_default_in_us
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "无效，正在使用默认值 30 天" in page and "三十天" in page
+
+
+# --- the environment ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("text,expected", [
+    ("false", False), ("FALSE", False), ("0", False), ("no", False), ("Off", False),
+    ("true", True), ("1", True), ("YES", True), ("on", True),
+])
+def test_boolean_variable_reads_the_words_people_write(text, expected):
+    assert env_overrides({"KESU_SESSION_COOKIE_SECURE": text}) == {"SESSION_COOKIE_SECURE": expected}
+
+
+def test_bad_integer_variable_stops_start_up_naming_the_variable_and_what_it_accepts():
+    with pytest.raises(ConfigurationError) as refused:
+        env_overrides({"KESU_SQLITE_BUSY_TIMEOUT_MS": "abc"})
+    assert "KESU_SQLITE_BUSY_TIMEOUT_MS='abc'" in str(refused.value)
+    assert "介于 0 到 600000 之间的整数（毫秒）" in str(refused.value)
+
+
+@pytest.mark.parametrize("name,text", [
+    ("KESU_SQLITE_BUSY_TIMEOUT_MS", "-1"), ("KESU_PDF_TIMEOUT_SECONDS", "0"), ("KESU_PDF_TIMEOUT_SECONDS", "86400"),
+    ("KESU_MAX_CONTENT_LENGTH", "1e9"), ("KESU_SESSION_COOKIE_SECURE", "maybe"),
+    ("KESU_BABEL_DEFAULT_LOCALE", "fr"), ("KESU_DATABASE_URL", "mysql://kesu@db/kesu"),
+])
+def test_variable_out_of_its_range_or_kind_is_refused(name, text):
+    with pytest.raises(ConfigurationError, match=name):
+        env_overrides({name: text})
+
+
+def test_secret_variables_are_not_repeated_in_the_refusal():
+    with pytest.raises(ConfigurationError) as refused:
+        env_overrides({"KESU_DATABASE_URL": "mysql://kesu:hunter2@db/kesu"})
+    assert "KESU_DATABASE_URL" in str(refused.value) and "hunter2" not in str(refused.value)
+
+
+def test_variables_are_converted_to_their_kind_and_config_key():
+    assert env_overrides({"KESU_PDF_TIMEOUT_SECONDS": " 30 ", "KESU_DATABASE_URL": "sqlite:////tmp/k.sqlite3",
+                          "PATH": "/usr/bin"}) == {
+        "PDF_TIMEOUT_SECONDS": 30, "SQLALCHEMY_DATABASE_URI": "sqlite:////tmp/k.sqlite3"}
+
+
+def test_unknown_variable_is_ignored_with_a_warning_and_test_variables_silently(caplog):
+    with caplog.at_level(logging.WARNING, logger="kesu.config"):
+        assert env_overrides({"KESU_SESION_COOKIE_SECURE": "true", "KESU_TEST_DATABASE_URL": "x"}) == {}
+    assert "KESU_SESION_COOKIE_SECURE" in caplog.text and "KESU_TEST_DATABASE_URL" not in caplog.text
+
+
+def test_app_refuses_to_start_on_a_bad_variable_and_reads_false_as_false(monkeypatch, tmp_path):
+    config = {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'k.sqlite3'}", "SECRET_KEY": "x"}
+    monkeypatch.setenv("KESU_SESSION_COOKIE_SECURE", "false")
+    assert create_app(config).config["SESSION_COOKIE_SECURE"] is False
+    monkeypatch.setenv("KESU_SQLITE_BUSY_TIMEOUT_MS", "abc")
+    with pytest.raises(ConfigurationError, match="KESU_SQLITE_BUSY_TIMEOUT_MS"):
+        create_app(config)
+
+
+def test_each_variable_default_is_a_value_of_its_own_kind():
+    for variable in VARIABLES:
+        if variable.default is not None:
+            assert variable.kind.parse(variable.kind.to_text(variable.default)) == variable.default, variable.name
+
+
+def test_readme_lists_every_variable_in_the_declared_table(app):
+    readme = README.read_text(encoding="utf-8")
+    with app.test_request_context(), force_locale("en"):
+        table = variables_table()
+    assert table in readme
+    for variable in VARIABLES:
+        assert f"`{variable.name}`" in readme
 
 
 # --- the kinds ------------------------------------------------------------------------------------------------------
