@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import Flask, redirect, url_for
 from flask_babel import lazy_gettext as _l
 
-from kesu.config import Defaults, default_database_uri, env_overrides, secret_key_for
+from kesu.config import default_database_uri, defaults, env_overrides, secret_key_for
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent
@@ -16,7 +16,7 @@ PROJECT_DIR = PACKAGE_DIR.parent
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     os.makedirs(app.instance_path, exist_ok=True)
-    app.config.from_object(Defaults)
+    app.config.from_mapping(defaults())
     app.config.from_pyfile("config.py", silent=True)
     app.config.update(env_overrides())
     if test_config:

@@ -1,15 +1,37 @@
-"""Configuration: defaults here, then ``instance/config.py``, then ``KESU_*`` environment variables."""
+"""Configuration: defaults here, then ``instance/config.py``, then ``KESU_*`` environment variables.
+
+Every key the environment may set is declared once in :data:`VARIABLES` with its kind, range, unit, default and
+meaning: :func:`env_overrides` converts and checks ``KESU_*`` at start-up from it (and refuses to start on a bad
+value, naming the variable and what it accepts), and the README's table is :func:`variables_table`. Adding a key
+is one entry there. Values in ``instance/config.py`` or a test's config are Python values already and are
+taken as they are.
+"""
 from __future__ import annotations
 
+import logging
 import os
 import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from kesu.value_types import Boolean, Choice, FilePath, Integer, InvalidValue, RateLimit, Text, Url, ValueType
+
+log = logging.getLogger(__name__)
 
 ENV_PREFIX = "KESU_"
+#: Read by the test suite itself (``KESU_TEST_DATABASE_URL``), not by the application.
+TEST_PREFIX = "KESU_TEST_"
+MB = 1024 * 1024
 
 
 class Defaults:
-    BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
+    """Configuration the environment does not set."""
+
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     LANGUAGES = {"zh_Hans_CN": "简体中文", "en": "English"}
     SESSION_COOKIE_HTTPONLY = True
@@ -20,37 +42,114 @@ class Defaults:
     FLASK_ADMIN_SWATCH = "cerulean"
     FLASK_ADMIN_FLUID_LAYOUT = True
     WTF_CSRF_TIME_LIMIT = None
-    MAX_CONTENT_LENGTH = 20 * 1024 * 1024
-    ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
-    # Uploaded Word templates: file size, and what the zip may unpack to (a zip bomb is refused).
-    TEMPLATE_MAX_BYTES = 5 * 1024 * 1024
-    TEMPLATE_MAX_UNCOMPRESSED = 50 * 1024 * 1024
-    TEMPLATE_MAX_RATIO = 100
-    TEMPLATE_MAX_MEMBERS = 500
-    # LibreOffice for PDF copies of documents: a path, or None to look for ``soffice`` on PATH.
-    SOFFICE = None
-    PDF_TIMEOUT_SECONDS = 120
-    SQLITE_BUSY_TIMEOUT_MS = 10_000
-    PASSWORD_HASH_METHOD = "scrypt"
-    PASSWORD_MIN_LENGTH = 10
-    # Failed logins (``limits`` notation): per account and per client address, then a longer lock for a client
-    # that keeps hitting either limit. Counted in memory per process, or in Redis when REDIS_URL is set.
-    LOGIN_LIMIT_PER_ACCOUNT = "5 per 5 minutes"
-    LOGIN_LIMIT_PER_ADDRESS = "20 per 5 minutes"
-    LOGIN_LOCK_AFTER = "3 per hour"
-    # Redis (``redis://host:6379/0``): shared login counters now, background jobs later. None: in-process.
-    REDIS_URL = None
 
 
-def env_overrides() -> dict[str, str]:
-    """``KESU_DATABASE_URL`` → ``SQLALCHEMY_DATABASE_URI``; any other ``KESU_X`` → ``X``."""
-    values: dict[str, str] = {}
-    for name, value in os.environ.items():
-        if not name.startswith(ENV_PREFIX) or name.startswith("KESU_TEST_"):
+@dataclass(frozen=True)
+class Variable:
+    """A configuration key the environment sets as ``KESU_<key>``."""
+
+    key: str
+    kind: ValueType
+    default: Any
+    description: Any
+    #: The Flask config key, when it is not ``key`` (``KESU_DATABASE_URL`` → ``SQLALCHEMY_DATABASE_URI``).
+    config_key: str | None = None
+    #: Never repeated in a message or a log (it holds a password or a key).
+    secret: bool = False
+
+    @property
+    def name(self) -> str:
+        return ENV_PREFIX + self.key
+
+    @property
+    def target(self) -> str:
+        return self.config_key or self.key
+
+
+BYTES, SECONDS, MILLISECONDS = _l("字节"), _l("秒"), _l("毫秒")
+
+VARIABLES: tuple[Variable, ...] = (
+    Variable("DATABASE_URL", Url(("sqlite", "postgresql+psycopg")), None,
+             _l("数据库地址；未设置时为 instance/kesu.sqlite3"), config_key="SQLALCHEMY_DATABASE_URI", secret=True),
+    Variable("SECRET_KEY", Text(500), None, _l("会话签名密钥；未设置时生成一次，存于 instance/secret_key"),
+             secret=True),
+    Variable("FILE_STORE", FilePath(), None, _l("附件与文书的存放目录；未设置时为 instance/files")),
+    Variable("BABEL_DEFAULT_LOCALE", Choice(tuple(Defaults.LANGUAGES)), "zh_Hans_CN", _l("默认界面语言")),
+    Variable("SESSION_COOKIE_SECURE", Boolean(), False, _l("会话 Cookie 只经 HTTPS 发送（以 HTTPS 提供服务时打开）")),
+    Variable("REMEMBER_COOKIE_SECURE", Boolean(), False, _l("“记住我” Cookie 只经 HTTPS 发送")),
+    Variable("MAX_CONTENT_LENGTH", Integer(MB, 1024 * MB, BYTES), 20 * MB, _l("一次请求的最大大小")),
+    Variable("ATTACHMENT_MAX_BYTES", Integer(1, 1024 * MB, BYTES), 20 * MB, _l("一个附件的最大大小")),
+    Variable("TEMPLATE_MAX_BYTES", Integer(1, 100 * MB, BYTES), 5 * MB, _l("上传的文书模板的最大大小")),
+    Variable("TEMPLATE_MAX_UNCOMPRESSED", Integer(1, 1024 * MB, BYTES), 50 * MB,
+             _l("文书模板解压后的最大大小（超过视为压缩炸弹）")),
+    Variable("TEMPLATE_MAX_RATIO", Integer(1, 10_000), 100, _l("文书模板的最大压缩比")),
+    Variable("TEMPLATE_MAX_MEMBERS", Integer(1, 100_000), 500, _l("文书模板压缩包内的最多文件数")),
+    Variable("SOFFICE", FilePath(), None, _l("生成 PDF 用的 LibreOffice（soffice）路径；未设置时在 PATH 中查找")),
+    Variable("PDF_TIMEOUT_SECONDS", Integer(1, 3600, SECONDS), 120, _l("生成一份 PDF 的最长时间")),
+    Variable("SQLITE_BUSY_TIMEOUT_MS", Integer(0, 600_000, MILLISECONDS), 10_000,
+             _l("SQLite：等待其他写入结束的最长时间")),
+    Variable("PASSWORD_HASH_METHOD", Text(100), "scrypt", _l("密码散列方法（Werkzeug 的写法，如 scrypt）")),
+    Variable("PASSWORD_MIN_LENGTH", Integer(8, 128, _l("位")), 10, _l("密码的最短长度")),
+    Variable("LOGIN_LIMIT_PER_ACCOUNT", RateLimit(), "5 per 5 minutes",
+             _l("同一账号登录失败的次数上限；超过后该账号暂时锁定到时段结束")),
+    Variable("LOGIN_LIMIT_PER_ADDRESS", RateLimit(), "20 per 5 minutes",
+             _l("同一地址登录失败的次数上限；超过后该地址暂时锁定到时段结束")),
+    Variable("LOGIN_LOCK_AFTER", RateLimit(), "3 per hour",
+             _l("一再触及上述上限时的长时间锁定：触及次数与时段")),
+    Variable("REDIS_URL", Url(("redis", "rediss", "unix")), None,
+             _l("Redis 地址；设置后登录失败计数由所有进程和实例共享（未设置时各进程各自计数）"), secret=True),
+    Variable("RATELIMIT_KEY_PREFIX", Text(100), None, _l("登录计数在 Redis 中的键前缀（多套 kesu 共用一个 Redis 时区分）")),
+)
+
+BY_NAME = {variable.name: variable for variable in VARIABLES}
+
+
+class ConfigurationError(RuntimeError):
+    """A ``KESU_*`` variable holds a value of the wrong kind: the application does not start."""
+
+
+def defaults() -> dict[str, Any]:
+    """Every default: the fixed ones (:class:`Defaults`) and those of the declared variables."""
+    fixed = {key: getattr(Defaults, key) for key in dir(Defaults) if key.isupper()}
+    return {**fixed, **{v.target: v.default for v in VARIABLES if v.default is not None}}
+
+
+def env_overrides(environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
+    """The declared ``KESU_*`` variables, converted: ``KESU_SESSION_COOKIE_SECURE=off`` → ``False``.
+
+    A value of the wrong kind raises :class:`ConfigurationError` listing every bad variable with what it accepts;
+    an undeclared ``KESU_*`` variable is ignored with a warning (a typo must not pass silently as text);
+    ``KESU_TEST_*`` belong to the test suite.
+    """
+    values: dict[str, Any] = {}
+    problems = []
+    for name, text in sorted(environ.items()):
+        if not name.startswith(ENV_PREFIX) or name.startswith(TEST_PREFIX):
             continue
-        key = name[len(ENV_PREFIX):]
-        values["SQLALCHEMY_DATABASE_URI" if key == "DATABASE_URL" else key] = value
+        variable = BY_NAME.get(name)
+        if variable is None:
+            log.warning("ignoring %s: kesu does not read this variable (the ones it reads are listed in the README)",
+                        name)
+            continue
+        try:
+            values[variable.target] = variable.kind.parse(text)
+        except InvalidValue as exc:
+            shown = name if variable.secret else f"{name}={text!r}"
+            problems.append(_("%(variable)s：%(problem)s", variable=shown, problem=exc))
+    if problems:
+        raise ConfigurationError(_("环境变量有误，kesu 没有启动：") + "\n" + "\n".join(problems))
     return values
+
+
+def variables_table() -> str:
+    """The README's table of the variables (in the current language)."""
+    header = [_("变量"), _("接受的值"), _("默认值"), _("说明")]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for variable in VARIABLES:
+        default = variable.kind.with_unit(variable.default) if variable.default is not None else "—"
+        cells = [f"`{variable.name}`", variable.kind.accepted(), default, str(variable.description)]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def secret_key_for(instance_path: str) -> str:

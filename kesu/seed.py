@@ -4,7 +4,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kesu.documents.templates import seed_default_templates
 from kesu.models import Category, Department, Setting, SlaRule
+from kesu.settings import SETTINGS
 from kesu.sla import seed_holidays
 
 DEPARTMENTS = (
@@ -35,22 +37,10 @@ SLA_RULES = (
     ("regulator_case", None, None, 30, "calendar_days", "监管转办复杂案件：最长 30 日（004）"),
 )
 
-SETTINGS = (
-    ("company_name", "示例实业有限公司", "文书上使用的公司名称"),
-    ("company_phone", "400-800-1234", "文书上印的客服电话（经办人无电话时使用）"),
-    ("company_address", "江苏省苏州市工业园区星湖街 328 号", "文书上印的公司地址"),
-    ("appeal_period_days", "30", "结案后客户可申诉的天数"),
-    ("countersign_legal_above", "50000", "索赔金额超过此数（元）须法务会签"),
-    ("countersign_finance_above", "10000", "索赔金额超过此数（元）须财务会签"),
-    ("extension_max_days", "30", "时限延期最多天数（监管规定）"),
-)
-
 
 def load_defaults(session: Session) -> dict[str, int]:
     """Add missing departments, categories, SLA rules, settings, holidays and the default document templates;
     return how many of each were added."""
-    from kesu.documents.templates import seed_default_templates  # documents read settings, which read SETTINGS here
-
     added = {"departments": 0, "categories": 0, "sla_rules": 0, "settings": 0, "holidays": 0, "templates": 0}
     existing = set(session.scalars(select(Department.name)))
     for name, code, kind in DEPARTMENTS:
@@ -69,9 +59,9 @@ def load_defaults(session: Session) -> dict[str, int]:
                                 description=description))
             added["sla_rules"] += 1
     existing = set(session.scalars(select(Setting.key)))
-    for key, value, description in SETTINGS:
-        if key not in existing:
-            session.add(Setting(key=key, value=value, description=description))
+    for declared in SETTINGS:
+        if declared.key not in existing:
+            session.add(Setting(key=declared.key, value=declared.default_text, description=str(declared.description)))
             added["settings"] += 1
     added["holidays"] = seed_holidays(session)
     session.flush()

@@ -37,13 +37,13 @@ from kesu.documents.fields import (
     YesNo,
     chinese_datetime,
 )
-from kesu.settings import setting_int
+from kesu.settings import setting
 from kesu.timeutil import utcnow
 
 
 def appeal_period() -> fields.Function:
     """The appeal period (a setting, in days) a notice tells its reader."""
-    return fields.Function(lambda _record: str(setting_int("appeal_period_days")))
+    return fields.Function(lambda _record: str(setting("appeal_period_days")))
 
 
 class CustomerPart(DocumentSchema):

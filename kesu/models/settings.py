@@ -55,6 +55,9 @@ class Holiday(Audited, Timestamped, Base):
 
 
 class Setting(Audited, Timestamped, Base):
+    """A key/value setting an administrator edits. ``value`` is text; each key's kind, range, unit and default
+    are declared in :mod:`kesu.settings`, which checks it on edit and reads it typed."""
+
     __tablename__ = "setting"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 from kesu.choices import CASE_STATUS, CHANNEL, RESOLUTION_TYPE
 from kesu.models import ContactLog, Department, User
-from kesu.settings import setting_int
+from kesu.settings import setting
 from kesu.timeutil import local_today, utcnow
 from kesu.workflow.core import Machine
 
@@ -93,8 +93,8 @@ def deadline_within_limit(case, actor, f):
     new_deadline, current = f["new_deadline"], case.next_due_at or utcnow()
     if new_deadline <= current:
         return _("新的截止时间必须晚于当前截止时间。")
-    if new_deadline > current + timedelta(days=setting_int("extension_max_days")):
-        return _("延期不能超过 %(days)s 天。", days=setting_int("extension_max_days"))
+    if new_deadline > current + timedelta(days=setting("extension_max_days")):
+        return _("延期不能超过 %(days)s 天。", days=setting("extension_max_days"))
     return None
 
 
@@ -111,7 +111,7 @@ def record_valid(case, actor, f):
 
 def record_invalid(case, actor, f):
     case.is_valid, case.validity_reason = False, f["reason"]
-    case.appeal_deadline = utcnow() + timedelta(days=setting_int("appeal_period_days"))
+    case.appeal_deadline = utcnow() + timedelta(days=setting("appeal_period_days"))
     case.next_due_at = None
 
 
@@ -149,7 +149,7 @@ def start_follow_up(case, actor, f):
 def close_case(case, actor, f):
     case.satisfaction, case.feedback = f["satisfaction"], f["feedback"]
     case.closed_at, case.next_due_at = utcnow(), None
-    case.appeal_deadline = utcnow() + timedelta(days=setting_int("appeal_period_days"))
+    case.appeal_deadline = utcnow() + timedelta(days=setting("appeal_period_days"))
 
 
 def archive_case(case, actor, f):

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from kesu.choices import APPROVAL_KIND, CLAIM_STATUS, COMPENSATION_FORM, PAYMENT_METHOD
 from kesu.extensions import db
 from kesu.models import Approval, Payment, User
-from kesu.settings import setting_decimal
+from kesu.settings import setting
 from kesu.timeutil import utcnow
 from kesu.workflow.core import Machine
 
@@ -25,9 +25,9 @@ def required_reviews(claim) -> set[str]:
     """Which countersigns (会签) the proposed amount needs, from the settings."""
     amount = claim.proposed_amount or Decimal(0)
     needed = set()
-    if amount > setting_decimal("countersign_legal_above"):
+    if amount > setting("countersign_legal_above"):
         needed.add("legal_review")
-    if amount > setting_decimal("countersign_finance_above"):
+    if amount > setting("countersign_finance_above"):
         needed.add("finance_review")
     return needed
 
