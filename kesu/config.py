@@ -27,6 +27,12 @@ class Defaults:
     TEMPLATE_MAX_UNCOMPRESSED = 50 * 1024 * 1024
     TEMPLATE_MAX_RATIO = 100
     TEMPLATE_MAX_MEMBERS = 500
+    # Filling a template (each generation and the upload's sample render): seconds of wall time,
+    TEMPLATE_RENDER_SECONDS = 5
+    # characters of rendered Word XML, all parts together (a long agreement is about 200,000),
+    TEMPLATE_RENDER_MAX_CHARS = 5_000_000
+    # and loop iterations, all loops together (a list of a thousand loss items is a thousand).
+    TEMPLATE_RENDER_MAX_ITERATIONS = 100_000
     # LibreOffice for PDF copies of documents: a path, or None to look for ``soffice`` on PATH.
     SOFFICE = None
     PDF_TIMEOUT_SECONDS = 120

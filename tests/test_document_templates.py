@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import time
 import zipfile
 from decimal import Decimal
 
@@ -11,6 +12,7 @@ from jinja2.exceptions import SecurityError
 from sqlalchemy import func, select
 
 from kesu.documents import DOCUMENT_TYPES, amount_in_chinese, render
+from kesu.documents.limits import Limits, RenderRefused
 from kesu.documents.rendering import fill
 from kesu.documents.templates import DEFAULTS_DIR, unknown_variables
 from kesu.extensions import db
@@ -102,6 +104,78 @@ def test_template_code_cannot_reach_python_internals(ctx, expression):
 def test_values_are_escaped_not_interpreted(ctx):
     text = all_text(fill(docx_with("{{ name }}"), {"name": "A&B <w:t>公司</w:t> {{ 7*7 }}"}))
     assert "A&B <w:t>公司</w:t> {{ 7*7 }}" in text
+
+
+# --- limits on the work a template does -----------------------------------------------------------------------
+SMALL = Limits(seconds=1, max_chars=100_000, max_iterations=1_000)
+TOO_LONG, TOO_MANY, TOO_BIG_A_LIST = "超过 100000 个字符的上限", "循环共超过 1000 次的上限", "列表超过 1000 项的上限"
+OVER_A_LIMIT = {
+    "nested loops": ("{% for i in range(100) %}{% for j in range(100) %}{% endfor %}{% endfor %}", TOO_MANY),
+    "loop over a stored range": ("{% set r = range(900) %}{% for i in r %}{% for j in r %}{% endfor %}{% endfor %}",
+                                 TOO_MANY),
+    "recursive loop": ("{% for x in [1, 2] recursive %}{{ loop(range(900)) if loop.depth == 1 }}{% endfor %}", TOO_MANY),
+    "string times a big number": ("{{ 'x' * 50000000 }}", TOO_LONG),
+    "string formatting": ("{{ '%s' * 100 % (('x' * 90000,) * 100) }}", TOO_LONG),
+    "formatting width": ("{{ '%999999999s' % 1 }}", TOO_LONG),
+    "format method width": ("{{ '{:>999999999}'.format(1) }}", TOO_LONG),
+    "padding": ("{{ 'x'.ljust(999999999) }}", TOO_LONG),
+    "center filter": ("{{ 'x'|center(999999999) }}", TOO_LONG),
+    "join of a huge list": ("{{ (['x' * 90000] * 100)|join }}", TOO_LONG),
+    "string join": ("{{ ''.join(['x' * 90000] * 2) }}", TOO_LONG),
+    "replace": ("{{ ('x' * 1000)|replace('x', 'y' * 1000) }}", TOO_LONG),
+    "doubling with ~": ("{% set ns = namespace(s='x') %}{% for i in range(40) %}{% set ns.s = ns.s ~ ns.s %}"
+                        "{% endfor %}", TOO_LONG),
+    "doubling with +": ("{% set ns = namespace(s='x') %}{% for i in range(40) %}{% set ns.s = ns.s + ns.s %}"
+                        "{% endfor %}", TOO_LONG),
+    "output of a loop": ("{% for i in range(900) %}{{ 'x' * 900 }}{% endfor %}", TOO_LONG),
+    "captured output": ("{% for i in range(900) %}{% set t %}{{ 'x' * 900 }}{% endset %}{% endfor %}", TOO_LONG),
+    "list times a big number": ("{{ ([1] * 10 ** 9)|length }}", TOO_BIG_A_LIST),
+    "text taken apart": ("{{ ('x' * 90000)|sort|length }}", TOO_BIG_A_LIST),
+    "batch filler": ("{{ [1]|batch(999999999, 'x')|list }}", TOO_LONG),
+    "power": ("{{ 3 ** 100000000 }}", "数字计算结果过大"),
+    "squaring": ("{% set ns = namespace(n=3) %}{% for i in range(64) %}{% set ns.n = ns.n * ns.n %}{% endfor %}",
+                 "数字计算结果过大"),
+    "sum of lists": ("{{ [[1], [2]]|sum(start=[]) }}", "sum 只能累加数字"),
+    "a method that maps characters": ("{{ 'x'.translate({120: 'y'}) }}", "不允许的方法：translate"),
+}
+
+
+@pytest.mark.parametrize("kind", list(OVER_A_LIMIT))
+def test_template_work_over_a_limit_is_stopped_in_time(ctx, kind):
+    source, message = OVER_A_LIMIT[kind]
+    started = time.monotonic()
+    with pytest.raises(RenderRefused, match=message):
+        fill(docx_with(source), {}, SMALL)
+    assert time.monotonic() - started < 15
+
+
+def test_template_busy_within_the_size_limits_stops_at_its_deadline(ctx):
+    busy = "{% for i in range(90000) %}{{ range(90000)|sort|length }}{% endfor %}"
+    started = time.monotonic()
+    with pytest.raises(RenderRefused, match="模板填充超过 0.5 秒的时限"):
+        fill(docx_with(busy), {}, Limits(seconds=0.5, max_chars=5_000_000, max_iterations=100_000))
+    assert time.monotonic() - started < 5
+
+
+def test_template_within_the_limits_renders_as_before(ctx):
+    source = ("{% for item in items %}{{ loop.index }}.{{ item|upper }}{{ '、' if not loop.last }}{% endfor %} "
+              "{{ items|join('/') }} {{ '%s-%s' % ('A', 'B') }} {{ '{}号'.format(7) }} {{ 'ab'|replace('a', 'c') }}")
+    text = all_text(fill(docx_with(source), {"items": ["a", "b", "c"]}, SMALL))
+    assert "1.A、2.B、3.C a/b/c A-B 7号 cb" in text
+
+
+def test_templates_cannot_switch_autoescape_off(app, staff, login_as):
+    page = upload(login_as("admin"), docx_with("{% autoescape false %}{{ case_no }}{% endautoescape %}"))
+    assert "模板不能关闭或改变自动转义" in page.get_data(as_text=True)
+    assert versions(app) == [(1, True)]
+
+
+def test_upload_check_renders_the_sample_within_the_same_limits(app, staff, login_as):
+    app.config["TEMPLATE_RENDER_MAX_ITERATIONS"] = 1_000
+    nested = "{{ case_no }}{% for i in range(100) %}{% for j in range(100) %}{% endfor %}{% endfor %}"
+    page = upload(login_as("admin"), docx_with(nested)).get_data(as_text=True)
+    assert "模板未上传：模板中的循环共超过 1000 次的上限" in page
+    assert versions(app) == [(1, True)]
 
 
 # --- uploads ------------------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from jinja2 import TemplateError, TemplateSyntaxError, nodes
 from jinja2.exceptions import SecurityError
+from jinja2.sandbox import MAX_RANGE
 from marshmallow import fields
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -236,13 +237,19 @@ def _check_package(content: bytes) -> None:
 
 
 def describe_template_error(exc: Exception) -> str:
-    """A Jinja failure as a sentence an administrator can act on."""
+    """A failure of a template's code as a sentence an administrator can act on."""
+    if isinstance(exc, DocumentError):
+        return str(exc)
     if isinstance(exc, SecurityError):
         return _("模板含有不允许的表达式（试图访问系统内部对象），已拒绝：%(detail)s", detail=str(exc))
     if isinstance(exc, TemplateSyntaxError):
         return _("模板语法错误（第 %(line)s 行附近）：%(detail)s。请检查 {{ }} 与 {%% %%} 是否成对。",
                  line=exc.lineno, detail=exc.message)
-    return _("模板无法填充：%(detail)s", detail=str(exc))
+    if isinstance(exc, RecursionError):
+        return _("模板中的宏或递归循环调用自身过深，已停止。")
+    if isinstance(exc, OverflowError) and "MAX_RANGE" in str(exc):
+        return _("模板中的 range 超过 %(n)s 项的上限。", n=MAX_RANGE)
+    return _("模板无法填充：%(detail)s", detail=str(exc) or type(exc).__name__)
 
 
 def check_upload(doc_type: DocumentType, content: bytes) -> None:
@@ -259,8 +266,7 @@ def check_upload(doc_type: DocumentType, content: bytes) -> None:
                               type=doc_type.label, names="、".join(unknown)))
     try:
         fill(content, sample_context(doc_type))
-    except TemplateError as exc:
+    except (TemplateError, DocumentError, RecursionError, OverflowError) as exc:
         raise DocumentError(describe_template_error(exc)) from exc
     except Exception as exc:
         raise DocumentError(_("模板用示例数据试填失败：%(detail)s", detail=str(exc) or type(exc).__name__)) from exc
-
