@@ -238,6 +238,83 @@ def test_bad_upload_is_refused_with_its_reason_and_nothing_is_added(app, staff, 
     assert versions(app) == [(1, True)]
 
 
+# --- what a template package may hold ------------------------------------------------------------------------
+OLE_WITH_VBA = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504 + "_VBA_PROJECT".encode("utf-16-le") + b"\0" * 64
+OLE_OBJECT = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 1024
+RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
+
+
+def with_part(content: bytes, name: str, data: bytes, content_type: str | None = None) -> bytes:
+    """``content`` with the part ``name`` added, declared as ``content_type`` in [Content_Types].xml."""
+    package = with_member(content, name, data)
+    if content_type is None:
+        return package
+    declared = zipfile.ZipFile(io.BytesIO(package)).read("[Content_Types].xml").decode("utf-8")
+    declared = declared.replace("</Types>", f'<Override PartName="/{name}" ContentType="{content_type}"/></Types>')
+    return with_member(package, "[Content_Types].xml", declared.encode("utf-8"))
+
+
+def with_external(content: bytes, rels_part: str, kind: str, target: str) -> bytes:
+    """``content`` with an external relationship of type ``kind`` in ``rels_part`` (created if missing)."""
+    source = zipfile.ZipFile(io.BytesIO(content))
+    existing = (source.read(rels_part).decode("utf-8") if rels_part in source.namelist() else
+                '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships '
+                'xmlns="http://schemas.openxmlformats.org/package/2006/relationships"></Relationships>')
+    relationship = f'<Relationship Id="rIdX9" Type="{RELS}{kind}" Target="{target}" TargetMode="External"/>'
+    return with_member(content, rels_part, existing.replace("</Relationships>",
+                                                            relationship + "</Relationships>").encode("utf-8"))
+
+
+TEMPLATE = docx_with("{{ case_no }}")
+FORBIDDEN_PARTS = {
+    "attached template on the web": (
+        lambda: with_external(TEMPLATE, "word/_rels/settings.xml.rels", "attachedTemplate", "http://x.example/t.dotm"),
+        "模板引用了外部资源（attachedTemplate：http://x.example/t.dotm）"),
+    "remote image": (lambda: with_external(TEMPLATE, "word/_rels/document.xml.rels", "image",
+                                           "https://x.example/pixel.png"),
+                     "模板引用了外部资源（image：https://x.example/pixel.png）"),
+    "link to a local file": (lambda: with_external(TEMPLATE, "word/_rels/document.xml.rels", "hyperlink",
+                                                   "file:///C:/Windows/system32/calc.exe"),
+                             "模板引用了外部资源（hyperlink：file:///C:/Windows/system32/calc.exe）"),
+    "VBA project declared under another name": (
+        lambda: with_part(TEMPLATE, "word/extra.dat", b"x", "application/vnd.ms-office.vbaProject"),
+        "模板含有宏（VBA）：word/extra.dat"),
+    "VBA project hidden as an image": (
+        lambda: with_part(TEMPLATE, "word/media/image9.png", OLE_WITH_VBA, "image/png"),
+        "模板含有宏（VBA）：word/media/image9.png"),
+    "macro-enabled main part": (
+        lambda: with_part(TEMPLATE, "word/document.xml",
+                          zipfile.ZipFile(io.BytesIO(TEMPLATE)).read("word/document.xml"),
+                          "application/vnd.ms-word.document.macroEnabled.main+xml"),
+        "模板含有宏（VBA）：word/document.xml"),
+    "ActiveX control": (lambda: with_part(TEMPLATE, "word/activeX/activeX1.xml", b"<ax/>",
+                                          "application/vnd.ms-office.activeX+xml"),
+                        "模板含有 ActiveX 控件：word/activeX/activeX1.xml"),
+    "embedded OLE object": (lambda: with_part(TEMPLATE, "word/embeddings/oleObject1.bin", OLE_OBJECT,
+                                              "application/vnd.openxmlformats-officedocument.oleObject"),
+                            "模板含有嵌入对象：word/embeddings/oleObject1.bin"),
+    "a part no Word document has": (lambda: with_part(TEMPLATE, "word/media/drawing.svg", b"<svg/>",
+                                                      "image/svg+xml"),
+                                    "模板含有 Word 文档通常没有的部件：word/media/drawing.svg（image/svg+xml）"),
+}
+
+
+@pytest.mark.parametrize("kind", list(FORBIDDEN_PARTS))
+def test_forbidden_package_part_is_refused_naming_what_was_found(app, staff, login_as, kind):
+    build, message = FORBIDDEN_PARTS[kind]
+    page = upload(login_as("admin"), build()).get_data(as_text=True)
+    assert "模板未上传：" + message in page, page[page.find("alert"):][:600]
+    assert versions(app) == [(1, True)]
+
+
+def test_links_to_web_pages_and_pictures_inside_the_package_are_fine(app, staff, login_as):
+    with_link = with_external(TEMPLATE, "word/_rels/document.xml.rels", "hyperlink", "https://kesu.example/查询")
+    with_picture = with_part(with_link, "word/media/logo.png", bytes(range(256)), "image/png")
+    page = upload(login_as("admin"), with_picture).get_data(as_text=True)
+    assert "已上传「投诉受理回执」模板第 2 版" in page
+    assert versions(app) == [(1, False), (2, True)]
+
+
 def test_oversized_upload_is_refused(app, staff, login_as):
     app.config["TEMPLATE_MAX_BYTES"] = 20 * 1024
     page = upload(login_as("admin"), with_member(docx_with("{{ case_no }}"), "word/media/photo.jpg",
