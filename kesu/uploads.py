@@ -11,8 +11,18 @@ import re
 import unicodedata
 import zipfile
 
+import filetype
+from filetype.types.base import Type
 from flask_babel import gettext as _
 
+#: What evidence may be: photos, video, recordings, PDF and Office documents without macros.
+ATTACHMENT_TYPES = frozenset({
+    "image/jpeg", "image/png", "image/gif", "image/webp", "video/mp4", "video/quicktime", "audio/mpeg",
+    "audio/x-wav", "audio/mp4", "audio/amr", "application/pdf",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+})
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 #: Every VBA project has a ``_VBA_PROJECT`` stream (MS-OVBA 2.3.4.1); OLE directory names are UTF-16LE.
 #: Excel's ``_VBA_PROJECT_CUR`` storage starts with the same name.
@@ -27,6 +37,9 @@ DROPPED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 #: Path separators and what Windows refuses in a name become ``_``.
 UNSAFE_IN_NAME = re.compile(r'[\\/:*?"<>|]')
 MAX_NAME_LENGTH = 200
+#: Extensions that name the same content as the one :mod:`filetype` gives.
+EQUIVALENT_EXTENSIONS = {"jpg": {"jpg", "jpeg", "jpe", "jfif"}, "mp4": {"mp4", "m4v"}, "m4a": {"m4a", "mp4"},
+                         "mov": {"mov", "qt"}, "tif": {"tif", "tiff"}}
 #: How much of a package's OLE part is searched for a VBA project (a zip bomb unpacks no further).
 MAX_OLE_SCAN = 64 * 1024 * 1024
 MAX_EXTENSION_LENGTH = 10
@@ -77,18 +90,44 @@ def macro_in(content: bytes) -> str | None:
         return None  # not a readable package: its type check refuses it
 
 
+class UploadRefused(ValueError):
+    """An uploaded file that may not be kept; the message is a Chinese sentence for the user."""
+
+
+def attachment_type(content: bytes, max_bytes: int) -> Type:
+    """The type of an attachment, from its content; :class:`UploadRefused` when it may not be kept."""
+    if not content:
+        raise UploadRefused(_("上传的文件是空的。"))
+    if len(content) > max_bytes:
+        raise UploadRefused(_("文件超过大小上限 %(mb)s MB。", mb=round(max_bytes / (1024 * 1024), 2)))
+    if found := macro_in(content):
+        raise UploadRefused(_("文件含有宏（%(what)s），出于安全原因不能上传，与文件名无关。请另存为不含宏的格式"
+                              "（.docx、.xlsx、.pptx 或 PDF）后再上传。", what=found))
+    kind = filetype.guess(content)
+    if kind is None or kind.mime not in ATTACHMENT_TYPES:
+        raise UploadRefused(_("不支持的文件类型：只接受图片、视频、录音、PDF 和 Office 文档。"))
+    return kind
+
+
 def clean_filename(name: str | None, extension: str | None = None) -> str:
-    """``name`` without its directories, controls, bidi overrides and characters downloads cannot carry;
-    ``附件.<extension>`` when nothing is left of its stem (the name's own extension kept, else ``extension``)."""
+    """``name`` without its directories, controls, bidi overrides and characters downloads cannot carry.
+
+    ``extension`` is what the content is (``png``): a name that does not end in it (or an equivalent, ``jpeg``
+    for ``jpg``) gets it added, so ``photo\u202egnp.exe`` cannot pass for a picture; ``附件.<extension>`` when
+    nothing is left of the name."""
     text = unicodedata.normalize("NFC", name or "")
     text = "".join(" " if char.isspace() else char for char in text
                    if unicodedata.category(char) not in DROPPED_CATEGORIES)
     text = re.sub(r"[\\/]", "/", text).rsplit("/", 1)[-1]
-    text = re.sub(r" +", " ", UNSAFE_IN_NAME.sub("_", text)).strip(" .")
-    stem, dot, own_extension = text.rpartition(".")
-    if not dot or not stem or len(own_extension) > MAX_EXTENSION_LENGTH or not own_extension.strip("_ "):
-        stem, own_extension = text, ""
-    suffix = own_extension or (extension or "").lstrip(".")
-    stem = stem.strip(" ._") or _("附件")
-    stem = stem[:MAX_NAME_LENGTH - len(suffix) - 1]
-    return f"{stem}.{suffix}" if suffix else stem
+    text = re.sub(r" +", " ", UNSAFE_IN_NAME.sub("_", text)).strip(" ").rstrip(". ")
+    stem, dot, own = text.rpartition(".")
+    if not dot or len(own) > MAX_EXTENSION_LENGTH:
+        stem, own = text, ""
+    wanted = (extension or "").lower().lstrip(".")
+    if wanted and own.lower() not in EQUIVALENT_EXTENSIONS.get(wanted, {wanted}):
+        stem, own = text, wanted
+    stem = stem.strip(" .")
+    if not stem.strip("_"):
+        stem = _("附件")
+    stem = stem[:MAX_NAME_LENGTH - len(own) - 1]
+    return f"{stem}.{own}" if own else stem
