@@ -111,17 +111,17 @@ class Budget:
             raise RenderRefused(_("模板中的数字计算结果过大，已停止。"))
 
     def formatting(self, template: str, args: Iterable[Any]) -> None:
-        """``template % args`` or ``template.format(*args)``: each number in the template may be a width, each
-        placeholder may print the longest argument."""
+        """``template % args`` or ``template.format(*args)``: each number in the template may be a width or a
+        precision, each placeholder may print the longest argument padded to the widest of them."""
         args = list(args)
-        for number in NUMBER_IN_FORMAT.findall(template):
-            self.size(int(number) if len(number) < 12 else len(number) * 10 ** 11)
+        widths = [int(number) if len(number) < 12 else 10 ** 12 for number in NUMBER_IN_FORMAT.findall(template)]
+        widest = max(widths, default=0)
+        self.size(widest)
         for arg in args:
             self.width(arg)
-        widest = max((len(str(arg)) for arg in args), default=0)
-        longest_number = max((int(n) for n in NUMBER_IN_FORMAT.findall(template)), default=0)
+        longest = max((len(str(arg)) for arg in args), default=0)
         placeholders = template.count("%") + template.count("{")
-        self.size(len(template) + placeholders * (widest + longest_number))
+        self.size(len(template) + placeholders * (longest + widest))
 
     def joining(self, items: list[Any], separator: str = "") -> None:
         self.items(len(items))

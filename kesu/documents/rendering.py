@@ -22,6 +22,7 @@ import inspect
 import io
 from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache, wraps
+from numbers import Number
 from typing import Any
 
 from docxtpl import DocxTemplate
@@ -35,10 +36,6 @@ from jinja2.visitor import NodeTransformer
 from kesu.documents.limits import COLLECTIONS, Budget, Limits, RenderRefused, current, limited
 
 COMPILED_CACHE_SIZE = 128
-
-
-def _blank_none(value: Any) -> Any:
-    return "" if value is None else value
 
 
 FILTERS = ("abs", "attr", "batch", "capitalize", "center", "count", "d", "default", "dictsort", "e", "escape",
@@ -64,7 +61,7 @@ def _check_join(budget: Budget, arguments: dict[str, Any]) -> None:
 
 
 def _check_sum(budget: Budget, arguments: dict[str, Any]) -> None:
-    if not isinstance(arguments.get("start", 0), (int, float)):
+    if not isinstance(arguments.get("start", 0), Number):
         raise RenderRefused(_("模板中的 sum 只能累加数字。"))
 
 
