@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import time
 import zipfile
 from decimal import Decimal
 
@@ -11,6 +12,7 @@ from jinja2.exceptions import SecurityError
 from sqlalchemy import func, select
 
 from kesu.documents import DOCUMENT_TYPES, amount_in_chinese, render
+from kesu.documents.limits import Limits, RenderRefused
 from kesu.documents.rendering import fill
 from kesu.documents.templates import DEFAULTS_DIR, unknown_variables
 from kesu.extensions import db
@@ -104,6 +106,79 @@ def test_values_are_escaped_not_interpreted(ctx):
     assert "A&B <w:t>公司</w:t> {{ 7*7 }}" in text
 
 
+# --- limits on the work a template does -----------------------------------------------------------------------
+SMALL = Limits(seconds=1, max_chars=100_000, max_iterations=1_000)
+TOO_LONG, TOO_MANY, TOO_BIG_A_LIST = "超过 100000 个字符的上限", "循环共超过 1000 次的上限", "列表超过 1000 项的上限"
+OVER_A_LIMIT = {
+    "nested loops": ("{% for i in range(100) %}{% for j in range(100) %}{% endfor %}{% endfor %}", TOO_MANY),
+    "loop over a stored range": ("{% set r = range(900) %}{% for i in r %}{% for j in r %}{% endfor %}{% endfor %}",
+                                 TOO_MANY),
+    "recursive loop": ("{% for x in [1, 2] recursive %}{{ loop(range(900)) if loop.depth == 1 }}{% endfor %}",
+                       TOO_MANY),
+    "string times a big number": ("{{ 'x' * 50000000 }}", TOO_LONG),
+    "string formatting": ("{{ '%s' * 100 % (('x' * 90000,) * 100) }}", TOO_LONG),
+    "formatting width": ("{{ '%999999999s' % 1 }}", TOO_LONG),
+    "format method width": ("{{ '{:>999999999}'.format(1) }}", TOO_LONG),
+    "padding": ("{{ 'x'.ljust(999999999) }}", TOO_LONG),
+    "center filter": ("{{ 'x'|center(999999999) }}", TOO_LONG),
+    "join of a huge list": ("{{ (['x' * 90000] * 100)|join }}", TOO_LONG),
+    "string join": ("{{ ''.join(['x' * 90000] * 2) }}", TOO_LONG),
+    "replace": ("{{ ('x' * 1000)|replace('x', 'y' * 1000) }}", TOO_LONG),
+    "doubling with ~": ("{% set ns = namespace(s='x') %}{% for i in range(40) %}{% set ns.s = ns.s ~ ns.s %}"
+                        "{% endfor %}", TOO_LONG),
+    "doubling with +": ("{% set ns = namespace(s='x') %}{% for i in range(40) %}{% set ns.s = ns.s + ns.s %}"
+                        "{% endfor %}", TOO_LONG),
+    "output of a loop": ("{% for i in range(900) %}{{ 'x' * 900 }}{% endfor %}", TOO_LONG),
+    "captured output": ("{% for i in range(900) %}{% set t %}{{ 'x' * 900 }}{% endset %}{% endfor %}", TOO_LONG),
+    "list times a big number": ("{{ ([1] * 10 ** 9)|length }}", TOO_BIG_A_LIST),
+    "text taken apart": ("{{ ('x' * 90000)|sort|length }}", TOO_BIG_A_LIST),
+    "batch filler": ("{{ [1]|batch(999999999, 'x')|list }}", TOO_LONG),
+    "power": ("{{ 3 ** 100000000 }}", "数字计算结果过大"),
+    "squaring": ("{% set ns = namespace(n=3) %}{% for i in range(64) %}{% set ns.n = ns.n * ns.n %}{% endfor %}",
+                 "数字计算结果过大"),
+    "sum of lists": ("{{ [[1], [2]]|sum(start=[]) }}", "sum 只能累加数字"),
+    "a method that maps characters": ("{{ 'x'.translate({120: 'y'}) }}", "不允许的方法：translate"),
+}
+
+
+@pytest.mark.parametrize("kind", list(OVER_A_LIMIT))
+def test_template_work_over_a_limit_is_stopped_in_time(ctx, kind):
+    source, message = OVER_A_LIMIT[kind]
+    started = time.monotonic()
+    with pytest.raises(RenderRefused, match=message):
+        fill(docx_with(source), {}, SMALL)
+    assert time.monotonic() - started < 15
+
+
+def test_template_busy_within_the_size_limits_stops_at_its_deadline(ctx):
+    busy = "{% for i in range(90000) %}{{ range(90000)|sort|length }}{% endfor %}"
+    started = time.monotonic()
+    with pytest.raises(RenderRefused, match="模板填充超过 0.5 秒的时限"):
+        fill(docx_with(busy), {}, Limits(seconds=0.5, max_chars=5_000_000, max_iterations=100_000))
+    assert time.monotonic() - started < 5
+
+
+def test_template_within_the_limits_renders_as_before(ctx):
+    source = ("{% for item in items %}{{ loop.index }}.{{ item|upper }}{{ '、' if not loop.last }}{% endfor %} "
+              "{{ items|join('/') }} {{ '%s-%s' % ('A', 'B') }} {{ '{}号'.format(7) }} {{ 'ab'|replace('a', 'c') }}")
+    text = all_text(fill(docx_with(source), {"items": ["a", "b", "c"]}, SMALL))
+    assert "1.A、2.B、3.C a/b/c A-B 7号 cb" in text
+
+
+def test_templates_cannot_switch_autoescape_off(app, staff, login_as):
+    page = upload(login_as("admin"), docx_with("{% autoescape false %}{{ case_no }}{% endautoescape %}"))
+    assert "模板不能关闭或改变自动转义" in page.get_data(as_text=True)
+    assert versions(app) == [(1, True)]
+
+
+def test_upload_check_renders_the_sample_within_the_same_limits(app, staff, login_as):
+    app.config["TEMPLATE_RENDER_MAX_ITERATIONS"] = 1_000
+    nested = "{{ case_no }}{% for i in range(100) %}{% for j in range(100) %}{% endfor %}{% endfor %}"
+    page = upload(login_as("admin"), docx_with(nested)).get_data(as_text=True)
+    assert "模板未上传：模板中的循环共超过 1000 次的上限" in page
+    assert versions(app) == [(1, True)]
+
+
 # --- uploads ------------------------------------------------------------------------------------------------
 def test_admin_uploads_a_new_version_which_becomes_active_and_is_used(app, staff, login_as):
     admin = login_as("admin")
@@ -162,6 +237,83 @@ def test_bad_upload_is_refused_with_its_reason_and_nothing_is_added(app, staff, 
     page = upload(login_as("admin"), bad_upload(kind)).get_data(as_text=True)
     assert "模板未上传" in page and BAD_UPLOADS[kind][1] in page, page[page.find("alert"):][:600]
     assert versions(app) == [(1, True)]
+
+
+# --- what a template package may hold ------------------------------------------------------------------------
+OLE_WITH_VBA = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504 + "_VBA_PROJECT".encode("utf-16-le") + b"\0" * 64
+OLE_OBJECT = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 1024
+RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
+
+
+def with_part(content: bytes, name: str, data: bytes, content_type: str | None = None) -> bytes:
+    """``content`` with the part ``name`` added, declared as ``content_type`` in [Content_Types].xml."""
+    package = with_member(content, name, data)
+    if content_type is None:
+        return package
+    declared = zipfile.ZipFile(io.BytesIO(package)).read("[Content_Types].xml").decode("utf-8")
+    declared = declared.replace("</Types>", f'<Override PartName="/{name}" ContentType="{content_type}"/></Types>')
+    return with_member(package, "[Content_Types].xml", declared.encode("utf-8"))
+
+
+def with_external(content: bytes, rels_part: str, kind: str, target: str) -> bytes:
+    """``content`` with an external relationship of type ``kind`` in ``rels_part`` (created if missing)."""
+    source = zipfile.ZipFile(io.BytesIO(content))
+    existing = (source.read(rels_part).decode("utf-8") if rels_part in source.namelist() else
+                '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships '
+                'xmlns="http://schemas.openxmlformats.org/package/2006/relationships"></Relationships>')
+    relationship = f'<Relationship Id="rIdX9" Type="{RELS}{kind}" Target="{target}" TargetMode="External"/>'
+    return with_member(content, rels_part, existing.replace("</Relationships>",
+                                                            relationship + "</Relationships>").encode("utf-8"))
+
+
+TEMPLATE = docx_with("{{ case_no }}")
+FORBIDDEN_PARTS = {
+    "attached template on the web": (
+        lambda: with_external(TEMPLATE, "word/_rels/settings.xml.rels", "attachedTemplate", "http://x.example/t.dotm"),
+        "模板引用了外部资源（attachedTemplate：http://x.example/t.dotm）"),
+    "remote image": (lambda: with_external(TEMPLATE, "word/_rels/document.xml.rels", "image",
+                                           "https://x.example/pixel.png"),
+                     "模板引用了外部资源（image：https://x.example/pixel.png）"),
+    "link to a local file": (lambda: with_external(TEMPLATE, "word/_rels/document.xml.rels", "hyperlink",
+                                                   "file:///C:/Windows/system32/calc.exe"),
+                             "模板引用了外部资源（hyperlink：file:///C:/Windows/system32/calc.exe）"),
+    "VBA project declared under another name": (
+        lambda: with_part(TEMPLATE, "word/extra.dat", b"x", "application/vnd.ms-office.vbaProject"),
+        "模板含有宏（VBA）：word/extra.dat"),
+    "VBA project hidden as an image": (
+        lambda: with_part(TEMPLATE, "word/media/image9.png", OLE_WITH_VBA, "image/png"),
+        "模板含有宏（VBA）：word/media/image9.png"),
+    "macro-enabled main part": (
+        lambda: with_part(TEMPLATE, "word/document.xml",
+                          zipfile.ZipFile(io.BytesIO(TEMPLATE)).read("word/document.xml"),
+                          "application/vnd.ms-word.document.macroEnabled.main+xml"),
+        "模板含有宏（VBA）：word/document.xml"),
+    "ActiveX control": (lambda: with_part(TEMPLATE, "word/activeX/activeX1.xml", b"<ax/>",
+                                          "application/vnd.ms-office.activeX+xml"),
+                        "模板含有 ActiveX 控件：word/activeX/activeX1.xml"),
+    "embedded OLE object": (lambda: with_part(TEMPLATE, "word/embeddings/oleObject1.bin", OLE_OBJECT,
+                                              "application/vnd.openxmlformats-officedocument.oleObject"),
+                            "模板含有嵌入对象：word/embeddings/oleObject1.bin"),
+    "a part no Word document has": (lambda: with_part(TEMPLATE, "word/media/drawing.svg", b"<svg/>",
+                                                      "image/svg+xml"),
+                                    "模板含有 Word 文档通常没有的部件：word/media/drawing.svg（image/svg+xml）"),
+}
+
+
+@pytest.mark.parametrize("kind", list(FORBIDDEN_PARTS))
+def test_forbidden_package_part_is_refused_naming_what_was_found(app, staff, login_as, kind):
+    build, message = FORBIDDEN_PARTS[kind]
+    page = upload(login_as("admin"), build()).get_data(as_text=True)
+    assert "模板未上传：" + message in page, page[page.find("alert"):][:600]
+    assert versions(app) == [(1, True)]
+
+
+def test_links_to_web_pages_and_pictures_inside_the_package_are_fine(app, staff, login_as):
+    with_link = with_external(TEMPLATE, "word/_rels/document.xml.rels", "hyperlink", "https://kesu.example/查询")
+    with_picture = with_part(with_link, "word/media/logo.png", bytes(range(256)), "image/png")
+    page = upload(login_as("admin"), with_picture).get_data(as_text=True)
+    assert "已上传「投诉受理回执」模板第 2 版" in page
+    assert versions(app) == [(1, False), (2, True)]
 
 
 def test_oversized_upload_is_refused(app, staff, login_as):

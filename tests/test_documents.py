@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import time
 import shutil
 import io
 import zipfile
@@ -292,3 +294,92 @@ def test_without_libreoffice_there_is_no_pdf_button_and_word_still_works(app, st
     page = client.get(f"/admin/case/details/?id={case_id}").get_data(as_text=True)
     assert "document/acknowledgement/" in page and "format=pdf" not in page
     assert generate(client, "acknowledgement", case).status_code == 200
+
+
+# --- templates that would hang a worker ---------------------------------------------------------------------
+#: Each hides its work behind an ``{% if %}`` that is false for the upload's sample record (every value 示例).
+HIDDEN = "{{ case_no }}{% if case_no != '示例' %}%s{% endif %}"
+HIDDEN_WORK = {
+    "loop": ("{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
+             "模板中的循环共超过 100000 次的上限"),
+    "huge string": ("{{ 'x' * 50000000 }}", "超过 5000000 个字符的上限"),
+    "join of a huge list": ("{{ (['x' * 1000000] * 1000)|join }}", "超过 5000000 个字符的上限"),
+    "CPU without end": ("{% for i in range(90000) %}{{ range(90000)|sort|length }}{% endfor %}",
+                        "模板填充超过 1 秒的时限"),
+}
+
+
+def stored_files(app) -> list[str]:
+    store = os.path.join(app.config["FILE_STORE"], "documents")
+    return os.listdir(store) if os.path.isdir(store) else []
+
+
+@pytest.mark.parametrize("work", list(HIDDEN_WORK))
+def test_template_with_hidden_work_is_refused_at_generation_within_the_limits(app, staff, login_as, work):
+    from tests.test_document_templates import docx_with, upload
+
+    app.config["TEMPLATE_RENDER_SECONDS"] = 1
+    source, message = HIDDEN_WORK[work]
+    page = upload(login_as("admin"), docx_with(HIDDEN.replace("%s", source))).get_data(as_text=True)
+    assert "已上传「投诉受理回执」模板第 2 版" in page  # the sample record never reaches the work
+    with app.app_context():
+        case = make_case(status="accepted")
+    clerk = login_as("clerk")
+    started = time.monotonic()
+    response = generate(clerk, "acknowledgement", case)
+    assert time.monotonic() - started < 15
+    assert response.status_code == 302
+    page = clerk.get(response.headers["Location"]).get_data(as_text=True)
+    assert "无法填充，请管理员检查模板" in page and message in page
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(GeneratedDocument)) == 0
+        assert db.session.scalar(select(func.count()).select_from(AuditEvent)
+                                 .where(AuditEvent.action == "document")) == 0
+    assert stored_files(app) == []
+
+
+def test_a_refused_generation_consumes_no_number(app, staff, login_as):
+    from kesu.timeutil import local_today
+    from tests.test_document_templates import docx_with, upload
+
+    admin = login_as("admin")
+    upload(admin, docx_with(HIDDEN.replace("%s", HIDDEN_WORK["huge string"][0])))
+    with app.app_context():
+        case = make_case(status="accepted")
+    clerk = login_as("clerk")
+    generate(clerk, "acknowledgement", case)
+    upload(admin, docx_with("{{ doc_no }}"))
+    assert f"客诉回执〔{local_today().year}〕0001号" in all_text(generate(clerk, "acknowledgement", case).get_data())
+
+
+def test_bulk_zip_lists_records_whose_template_went_over_a_limit(app, staff, login_as):
+    from tests.test_document_templates import docx_with, upload
+
+    upload(login_as("admin"), docx_with(HIDDEN.replace("%s", HIDDEN_WORK["loop"][0])))
+    with app.app_context():
+        ids = [str(make_case(status="accepted").id) for _ in range(2)]
+    clerk = login_as("clerk")
+    response = clerk.post_form("/admin/case/action/", {"action": "document_acknowledgement", "rowid": ids})
+    assert response.status_code == 302  # nothing generated: back to the list with the reasons
+    assert "模板中的循环共超过 100000 次的上限" in clerk.get(response.headers["Location"]).get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(GeneratedDocument)) == 0
+    assert stored_files(app) == []
+
+
+def test_bulk_zip_keeps_the_documents_that_stayed_within_the_limits(app, staff, login_as):
+    from tests.test_document_templates import docx_with, upload
+
+    work = "{% if case_no.endswith('2') %}" + HIDDEN_WORK["huge string"][0] + "{% endif %}"
+    upload(login_as("admin"), docx_with("{{ case_no }}" + work))
+    with app.app_context():
+        cases = [make_case(status="accepted") for _ in range(3)]
+        numbers = [c.case_no for c in cases]
+    response = login_as("clerk").post_form("/admin/case/action/", {"action": "document_acknowledgement",
+                                                                    "rowid": [str(c.id) for c in cases]})
+    archive = zipfile.ZipFile(io.BytesIO(response.get_data()))
+    refused = archive.read("未生成清单.txt").decode("utf-8")
+    over = [n for n in numbers if n.endswith("2")]
+    assert over and all(n in refused for n in over) and "超过 5000000 个字符的上限" in refused
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(GeneratedDocument)) == len(numbers) - len(over)

@@ -5,13 +5,13 @@ import hashlib
 import os
 import uuid
 
-import filetype
 from flask import current_app, g, request, send_file
 from flask_admin import expose
 from flask_admin.model.form import InlineFormAdmin
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from werkzeug.datastructures import FileStorage
 from wtforms import FileField, ValidationError
 from wtforms.validators import InputRequired
 from sqlalchemy import select
@@ -37,6 +37,7 @@ from kesu.labels import LABELS
 from kesu.extensions import db
 from kesu.models import Case, Category, ContactLog, Department, GoodsHold, User
 from kesu.timeutil import utcnow
+from kesu.uploads import UploadRefused, attachment_type, clean_filename
 from kesu.workflow.case import may_edit_investigation
 
 AJAX_CUSTOMER = {"fields": ("name", "contact_person", "phone"), "placeholder": _l("输入客户名称或电话搜索"),
@@ -209,14 +210,6 @@ class AttachmentView(KesuModelView):
     form_extra_fields = {"file": FileField(_l("文件"), validators=[InputRequired(message=_l("请选择要上传的文件。"))])}
     form_ajax_refs = {"case": AJAX_CASE, "claim": {"fields": ("claim_no",), "minimum_input_length": 2}}
 
-    ALLOWED_TYPES = {
-        "image/jpeg", "image/png", "image/gif", "image/webp", "video/mp4", "video/quicktime", "audio/mpeg",
-        "audio/x-wav", "audio/mp4", "audio/amr", "application/pdf",
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-    }
-
     def _store_dir(self) -> str:
         path = os.path.join(current_app.config["FILE_STORE"], "attachments")
         os.makedirs(path, exist_ok=True)
@@ -224,18 +217,15 @@ class AttachmentView(KesuModelView):
 
     def on_model_change(self, form, model, is_created: bool) -> None:
         upload = form.file.data
-        content = upload.read(current_app.config["ATTACHMENT_MAX_BYTES"] + 1) if upload else b""
-        if not content:
-            raise ValidationError(_("上传的文件是空的。"))
-        if len(content) > current_app.config["ATTACHMENT_MAX_BYTES"]:
-            raise ValidationError(_("文件超过大小上限 %(mb)s MB。",
-                                    mb=round(current_app.config["ATTACHMENT_MAX_BYTES"] / (1024 * 1024), 2)))
-        kind = filetype.guess(content)
-        if kind is None or kind.mime not in self.ALLOWED_TYPES:
-            raise ValidationError(_("不支持的文件类型：只接受图片、视频、录音、PDF 和 Office 文档。"))
+        limit = current_app.config["ATTACHMENT_MAX_BYTES"]
+        content = upload.read(limit + 1) if isinstance(upload, FileStorage) else b""
+        try:
+            kind = attachment_type(content, limit)
+        except UploadRefused as refused:
+            raise ValidationError(str(refused)) from refused
         if model.case is None and model.claim is None:
             raise ValidationError(_("附件必须关联一个投诉案件或索赔。"))
-        model.filename = os.path.basename(upload.filename or "file")[:200]
+        model.filename = clean_filename(upload.filename, kind.extension)
         model.stored_name = uuid.uuid4().hex
         model.content_type = kind.mime
         model.size = len(content)
@@ -259,5 +249,6 @@ class AttachmentView(KesuModelView):
     def download_view(self):
         attachment = self.get_one(request.args.get("id"))
         path = os.path.join(self._store_dir(), attachment.stored_name)
+        # names stored before they were cleaned on upload may hold CR/LF or bidi controls: cleaned here too
         return send_file(path, mimetype=attachment.content_type, as_attachment=True,
-                         download_name=attachment.filename)
+                         download_name=clean_filename(attachment.filename))

@@ -12,9 +12,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import IO, Any
 
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from jinja2 import TemplateError
 from sqlalchemy.orm import Session
 
 from kesu.audit import record_event
@@ -67,9 +67,11 @@ def context_for(doc_type: DocumentType, data: dict[str, Any], template: Document
 
 
 def _fill(template: DocumentTemplate, context: dict[str, Any]) -> bytes:
+    """The filled document; any failure of the template's code (an error, a limit) is refused with its reason."""
     try:
         return fill(template_content(template), context)
-    except TemplateError as exc:
+    except Exception as exc:  # the template is an administrator's upload: whatever it does is its fault, no 500
+        current_app.logger.warning("template %s failed: %r", template.id, exc)
         raise DocumentError(_("模板「%(template)s」无法填充，请管理员检查模板。%(detail)s", template=str(template),
                               detail=describe_template_error(exc))) from exc
 

@@ -1,8 +1,9 @@
 """Template versions: the defaults from ``doc_templates/``, the active version of each type, and the checks an
 uploaded .docx must pass before it becomes a version.
 
-An upload is accepted only if it is a real Word document (a zip with the Word parts, no macros), small,
-not a zip bomb, renders with a sample record, and uses no variable its type's schema does not provide.
+An upload is accepted only if it is a real Word document (a zip with the Word parts, nothing but the parts
+:mod:`~kesu.documents.package` allows), small, not a zip bomb, renders with a sample record within the render
+limits, and uses no variable its type's schema does not provide.
 """
 from __future__ import annotations
 
@@ -17,11 +18,13 @@ from flask import current_app
 from flask_babel import gettext as _
 from jinja2 import TemplateError, TemplateSyntaxError, nodes
 from jinja2.exceptions import SecurityError
+from jinja2.sandbox import MAX_RANGE
 from marshmallow import fields
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from kesu.documents.errors import DocumentError
+from kesu.documents.package import check_parts
 from kesu.documents.rendering import environment, fill, template_source, undeclared_variables
 from kesu.documents.types import DOCUMENT_TYPES, DocumentType
 from kesu.models import DocumentTemplate
@@ -33,7 +36,6 @@ COMMON_VARIABLES = frozenset({"company_name", "company_phone", "company_address"
 #: Jinja's own names inside a loop.
 JINJA_NAMES = frozenset({"loop"})
 WORD_PARTS = ("[Content_Types].xml", "word/document.xml")
-MACRO_CONTENT_TYPE = "macroEnabled"
 
 
 # --- versions -------------------------------------------------------------------------------------------
@@ -219,30 +221,33 @@ def _check_package(content: bytes) -> None:
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as package:
             members = package.infolist()
-            names = {member.filename for member in members}
-            content_types = package.read("[Content_Types].xml") if "[Content_Types].xml" in names else b""
-    except (zipfile.BadZipFile, KeyError, OSError, RuntimeError) as exc:
+            if any(part not in package.namelist() for part in WORD_PARTS):
+                raise DocumentError(_("这不是 Word 文档（.docx）：文件中缺少正文部分 word/document.xml。"))
+            total = sum(member.file_size for member in members)
+            packed = sum(member.compress_size for member in members) or 1
+            if (len(members) > config["TEMPLATE_MAX_MEMBERS"] or total > config["TEMPLATE_MAX_UNCOMPRESSED"]
+                    or total / packed > config["TEMPLATE_MAX_RATIO"]):
+                raise DocumentError(_("模板解压后过大（%(mb)s MB，压缩比 %(ratio)s），可能是压缩炸弹，已拒绝。",
+                                      mb=round(total / (1024 * 1024), 1), ratio=round(total / packed)))
+            check_parts(package)
+    except (zipfile.BadZipFile, KeyError, OSError, RuntimeError, EOFError, NotImplementedError) as exc:
         raise DocumentError(_("文件已损坏，无法作为 Word 文档打开。")) from exc
-    if any(part not in names for part in WORD_PARTS):
-        raise DocumentError(_("这不是 Word 文档（.docx）：文件中缺少正文部分 word/document.xml。"))
-    if any(name.lower().endswith("vbaproject.bin") for name in names) or MACRO_CONTENT_TYPE.encode() in content_types:
-        raise DocumentError(_("模板含有宏（VBA），出于安全原因不能使用。请另存为不含宏的 .docx 后再上传。"))
-    total = sum(member.file_size for member in members)
-    packed = sum(member.compress_size for member in members) or 1
-    if (len(members) > config["TEMPLATE_MAX_MEMBERS"] or total > config["TEMPLATE_MAX_UNCOMPRESSED"]
-            or total / packed > config["TEMPLATE_MAX_RATIO"]):
-        raise DocumentError(_("模板解压后过大（%(mb)s MB，压缩比 %(ratio)s），可能是压缩炸弹，已拒绝。",
-                              mb=round(total / (1024 * 1024), 1), ratio=round(total / packed)))
 
 
 def describe_template_error(exc: Exception) -> str:
-    """A Jinja failure as a sentence an administrator can act on."""
+    """A failure of a template's code as a sentence an administrator can act on."""
+    if isinstance(exc, DocumentError):
+        return str(exc)
     if isinstance(exc, SecurityError):
         return _("模板含有不允许的表达式（试图访问系统内部对象），已拒绝：%(detail)s", detail=str(exc))
     if isinstance(exc, TemplateSyntaxError):
         return _("模板语法错误（第 %(line)s 行附近）：%(detail)s。请检查 {{ }} 与 {%% %%} 是否成对。",
                  line=exc.lineno, detail=exc.message)
-    return _("模板无法填充：%(detail)s", detail=str(exc))
+    if isinstance(exc, RecursionError):
+        return _("模板中的宏或递归循环调用自身过深，已停止。")
+    if isinstance(exc, OverflowError) and "MAX_RANGE" in str(exc):
+        return _("模板中的 range 超过 %(n)s 项的上限。", n=MAX_RANGE)
+    return _("模板无法填充：%(detail)s", detail=str(exc) or type(exc).__name__)
 
 
 def check_upload(doc_type: DocumentType, content: bytes) -> None:
@@ -259,8 +264,7 @@ def check_upload(doc_type: DocumentType, content: bytes) -> None:
                               type=doc_type.label, names="、".join(unknown)))
     try:
         fill(content, sample_context(doc_type))
-    except TemplateError as exc:
+    except (TemplateError, DocumentError, RecursionError, OverflowError) as exc:
         raise DocumentError(describe_template_error(exc)) from exc
     except Exception as exc:
         raise DocumentError(_("模板用示例数据试填失败：%(detail)s", detail=str(exc) or type(exc).__name__)) from exc
-
