@@ -1,8 +1,6 @@
 """Login and logout; failed logins are audit events too."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
@@ -12,6 +10,7 @@ from forms.login import LoginForm
 from kesu.audit import record_event
 from kesu.extensions import db, login_manager
 from kesu.models import User
+from kesu.redirects import safe_return_url
 from kesu.timeutil import utcnow
 
 bp = Blueprint("auth", __name__)
@@ -24,12 +23,8 @@ def load_user(user_id: str) -> User | None:
 
 
 def _safe_next(target: str | None) -> str:
-    """Only same-site relative paths are followed after login."""
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
-            return target
-    return url_for("admin.index")
+    """Only on-site addresses are followed after login."""
+    return safe_return_url(target) or url_for("admin.index")
 
 
 @bp.route("/login", methods=["GET", "POST"])

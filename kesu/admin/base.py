@@ -30,6 +30,7 @@ from kesu.audit import last_editor, record_event
 from kesu.choices import Choices
 from kesu.extensions import db
 from kesu.permissions import can, row_condition, scope_query, sees_personal_info
+from kesu.redirects import safe_return_url, without_return_parameter
 
 WRITE_VIEWS = {
     "create_view": "create",
@@ -163,6 +164,11 @@ class KesuModelView(ExportMixin, SavedFiltersMixin, ModelView):
         refused = super()._handle_view(name, **kwargs)
         if refused is not None:
             return refused
+        target = request.values.get("url")
+        if target is not None and safe_return_url(target) != target:  # Flask-Admin renders it as a link
+            if request.method != "GET":
+                abort(400)
+            return redirect(without_return_parameter("url"))
         operation = WRITE_VIEWS.get(name)
         if operation and not self._can(operation):
             abort(403)
