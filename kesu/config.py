@@ -16,6 +16,11 @@ class Defaults:
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    # Served over HTTPS (directly, or behind a proxy that sets X-Forwarded-Proto): http is redirected to https,
+    # HSTS is sent and the session and remember-me cookies are Secure. Off by default: tests and a plain-http
+    # intranet set-up keep working. SESSION_COOKIE_SECURE alone makes only the cookies Secure.
+    FORCE_HTTPS = False
+    SESSION_COOKIE_SECURE = False
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     FLASK_ADMIN_SWATCH = "cerulean"
     FLASK_ADMIN_FLUID_LAYOUT = True

@@ -21,6 +21,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from wtforms.validators import ValidationError
 
 from kesu.admin.exporting import ExportMixin
+from kesu.admin.failures import FailureMessagesMixin
 from kesu.admin.filters import KesuFilterConverter
 from kesu.admin.filters_related import is_record_id
 from kesu.admin.formatters import DETAIL_TYPE_FORMATTERS, TYPE_FORMATTERS, choice
@@ -103,7 +104,7 @@ class Section(rules.FieldSet):
             self.header, self.locked_note)
 
 
-class KesuModelView(ExportMixin, SavedFiltersMixin, ModelView):
+class KesuModelView(ExportMixin, SavedFiltersMixin, FailureMessagesMixin, ModelView):
     list_template = "admin/kesu_list.html"
     page_size = 50
     can_set_page_size = False

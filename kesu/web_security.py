@@ -1,0 +1,56 @@
+"""Security headers on every response (pages, redirects, errors, static files, downloads) through Flask-Talisman.
+
+Scripts run only from this site or with the request's nonce, so an injected ``<script>`` or ``onclick`` does not
+run; Flask-Admin's own inline handlers are replaced by ``kesu/static/kesu/admin.js`` and data attributes in
+``kesu/templates/admin``. Styles may stay inline: Flask-Admin, select2 and the date picker write style attributes.
+HTTPS (redirect, HSTS, Secure cookies) only when ``FORCE_HTTPS`` is on, so a plain-http set-up keeps working;
+``SESSION_COOKIE_SECURE`` alone makes the session and remember-me cookies Secure.
+"""
+from __future__ import annotations
+
+from flask import Flask, request
+from flask_talisman import Talisman
+
+CONTENT_SECURITY_POLICY = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self' 'unsafe-inline'",
+    "img-src": "'self' data:",
+    "font-src": "'self' data:",
+    "connect-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+
+TRUE_WORDS = {"1", "true", "yes", "on"}
+
+
+def _flag(value: object) -> bool:
+    """A configured switch as a boolean, also when it comes from the environment as text (``false`` is false)."""
+    return value.strip().lower() in TRUE_WORDS if isinstance(value, str) else bool(value)
+
+
+def csp_nonce() -> str:
+    """This request's script nonce (made by Talisman before the view runs), for Flask-Admin's script tags."""
+    return getattr(request, "csp_nonce", "")
+
+
+def init_app(app: Flask) -> None:
+    """Register before the other extensions, so the nonce exists even when their checks (CSRF, upload size)
+    refuse the request and an error page is rendered."""
+    https = _flag(app.config["FORCE_HTTPS"])
+    secure_cookies = https or _flag(app.config.get("SESSION_COOKIE_SECURE"))
+    app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = secure_cookies
+    Talisman(
+        app,
+        force_https=https,
+        strict_transport_security=https,
+        session_cookie_secure=secure_cookies,
+        session_cookie_samesite=app.config["SESSION_COOKIE_SAMESITE"],
+        content_security_policy=CONTENT_SECURITY_POLICY,
+        content_security_policy_nonce_in=["script-src"],
+        frame_options="DENY",
+        referrer_policy="same-origin",
+    )
