@@ -12,10 +12,10 @@ from flask import current_app, flash
 from flask_admin.actions import action
 from flask_admin.babel import lazy_gettext as admin_lazy_gettext
 from flask_admin.babel import ngettext as admin_ngettext
-from flask_admin.contrib.sqla import tools
 from flask_babel import gettext as _
 from sqlalchemy.exc import SQLAlchemyError
 
+from kesu.admin.filters_related import is_record_id
 from kesu.extensions import db
 
 
@@ -33,9 +33,11 @@ class FailureMessagesMixin:
             admin_lazy_gettext("Are you sure you want to delete selected records?"))
     def action_delete(self, ids: list[Any]) -> None:
         """Flask-Admin's bulk delete, record by record through ``delete_model`` (which reports its own
-        failures): Flask-Admin's own version flashed the exception text when its query failed."""
+        failures). Flask-Admin's own version flashed the exception text when its query failed, and compared
+        the ids as text, which PostgreSQL refuses; every kesu table has an integer ``id``."""
+        wanted = [int(value) for value in ids if is_record_id(value)]
         try:
-            records = tools.get_query_for_ids(self.get_query(), self.model, ids).all()
+            records = self.get_query().filter(self.model.id.in_(wanted)).all()
         except SQLAlchemyError as exc:
             db.session.rollback()
             self.handle_view_exception(exc)
