@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import Flask, redirect, url_for
 from flask_babel import lazy_gettext as _l
 
+from kesu import web_security
 from kesu.config import default_database_uri, defaults, env_overrides, secret_key_for
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -27,15 +28,17 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = secret_key_for(app.instance_path)
 
+    web_security.init_app(app)
     _init_extensions(app)
     _register_blueprints(app)
 
-    from kesu import templating
+    from kesu import errors, templating
     from kesu.admin import init_admin
     from kesu.cli import kesu_cli
 
     init_admin(app)
     templating.register(app)
+    errors.register(app)
     app.cli.add_command(kesu_cli)
 
     @app.route("/")

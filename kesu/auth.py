@@ -8,7 +8,6 @@ to refuse as a wrong password.
 from __future__ import annotations
 
 from functools import lru_cache
-from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -21,6 +20,7 @@ from kesu.audit import record_event
 from kesu.extensions import db, login_manager
 from kesu.login_throttle import throttled
 from kesu.models import User
+from kesu.redirects import safe_return_url
 from kesu.sqlite import reading
 from kesu.timeutil import utcnow
 from kesu.usernames import normalise_username
@@ -41,12 +41,8 @@ def load_user(session_id: str) -> User | None:
 
 
 def _safe_next(target: str | None) -> str:
-    """Only same-site relative paths are followed after login."""
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
-            return target
-    return url_for("admin.index")
+    """Only on-site addresses are followed after login."""
+    return safe_return_url(target) or url_for("admin.index")
 
 
 @lru_cache(maxsize=4)

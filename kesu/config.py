@@ -75,6 +75,8 @@ VARIABLES: tuple[Variable, ...] = (
              secret=True),
     Variable("FILE_STORE", FilePath(), None, _l("附件与文书的存放目录；未设置时为 instance/files")),
     Variable("BABEL_DEFAULT_LOCALE", Choice(tuple(Defaults.LANGUAGES)), "zh_Hans_CN", _l("默认界面语言")),
+    Variable("FORCE_HTTPS", Boolean(), False,
+             _l("以 HTTPS 提供服务（直接或经设置 X-Forwarded-Proto 的代理）：http 转到 https，发送 HSTS，Cookie 只经 HTTPS 发送")),
     Variable("SESSION_COOKIE_SECURE", Boolean(), False, _l("会话 Cookie 只经 HTTPS 发送（以 HTTPS 提供服务时打开）")),
     Variable("REMEMBER_COOKIE_SECURE", Boolean(), False, _l("“记住我” Cookie 只经 HTTPS 发送")),
     Variable("MAX_CONTENT_LENGTH", Integer(MB, 1024 * MB, BYTES), 20 * MB, _l("一次请求的最大大小")),

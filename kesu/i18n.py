@@ -1,9 +1,9 @@
 """Language: Simplified Chinese by default, English selectable per session; times in Asia/Shanghai."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, current_app, has_request_context, redirect, request, session, url_for
+
+from kesu.redirects import safe_return_url
 
 bp = Blueprint("i18n", __name__)
 
@@ -23,8 +23,4 @@ def select_timezone() -> str:
 def set_language(code: str):
     if code in current_app.config["LANGUAGES"]:
         session["lang"] = code
-    back = request.referrer or ""
-    parts = urlsplit(back)
-    if parts.netloc == request.host and parts.path.startswith("/"):
-        return redirect(parts.path + (f"?{parts.query}" if parts.query else ""))
-    return redirect(url_for("admin.index"))
+    return redirect(safe_return_url(request.referrer) or url_for("admin.index"))

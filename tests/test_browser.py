@@ -239,3 +239,82 @@ def test_auditor_saves_a_filter_reruns_it_from_the_menu_and_sees_the_chain_statu
         assert "alert-success" in status.get_attribute("class") and "最近一次全量核验" in status.inner_text()
         trail.screenshot(path=str(shots / "audit-chain-status.png"), full_page=True)
         browser.close()
+
+
+WATCH_CSP = """window.__csp = [];
+document.addEventListener("securitypolicyviolation", e => window.__csp.push(
+    e.violatedDirective + " " + e.blockedURI + " " + (e.target.outerHTML || "").slice(0, 120)));"""
+
+
+def test_every_page_kind_runs_under_the_content_security_policy(app, staff, live_server, tmp_path):
+    """Nothing on the panel's pages is refused by the policy, and what runs scripts still works: the filter menu
+    and a filter row, the select2 search box, the date picker, a workflow dialog, the list actions, a delete
+    confirmation."""
+    from playwright.sync_api import sync_playwright
+
+    from kesu.extensions import db
+    from kesu.models import Case
+    from tests.factories import PASSWORD
+
+    with app.app_context():
+        case_id = db.session.scalar(db.select(Case.id).order_by(Case.id))
+    refused: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
+        context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+        context.add_init_script(WATCH_CSP)
+        page = context.new_page()
+        page.on("console", lambda message: refused.append(message.text)
+                if "Refused to" in message.text or "Content Security Policy" in message.text else None)
+        questions: list[str] = []
+        page.on("dialog", lambda dialog: (questions.append(dialog.message), dialog.dismiss()))
+
+        def visit(path: str):
+            page.goto(live_server + path)
+            page.wait_for_load_state("networkidle")
+            assert page.evaluate("window.__csp") == [], path
+            return page
+
+        visit("/login")
+        page.fill("input[name=username]", "admin")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+
+        visit("/admin/case/")
+        page.click("a.nav-link.dropdown-toggle:has-text('添加筛选')")
+        assert page.locator(".field-filters").is_visible()
+        page.locator(".field-filters a.filter").first.click()
+        assert page.locator("#filter-form .filter-val").count() >= 1 or page.locator("#filter_form tr").count() >= 1
+        page.locator("input.action-checkbox").first.check()
+        page.click("li.dropdown:has([data-kesu-action]) > a.dropdown-toggle")
+        page.locator("[data-kesu-action^='workflow_']").first.click()
+        page.wait_for_url("**/workflow-bulk/**")
+        visit("/admin/department/")
+        page.locator("form.icon button[data-kesu-confirm]").first.click()
+        assert questions, "the delete button asks before deleting"
+        assert page.url.endswith("/admin/department/")  # dismissed: nothing was posted
+
+        visit("/admin/case/new/")
+        page.click("#s2id_customer a.select2-choice")  # the customer search box: select2 asking the server
+        page.keyboard.type("张")
+        page.locator("#select2-drop .select2-result-label:has-text('张伟')").first.wait_for(state="visible")
+        page.keyboard.press("Escape")
+        page.locator("input[data-role=datetimepicker]").first.click()
+        assert page.locator(".daterangepicker").first.is_visible()
+
+        visit(f"/admin/case/edit/?id={case_id}")
+        rows = page.locator("#goods_holds .inline-field-list > .inline-field")
+        before = rows.count()
+        page.click("#goods_holds-button")
+        assert rows.count() == before + 1  # an inline row added
+
+        visit(f"/admin/case/details/?id={case_id}")
+        page.click('button[data-target="#wf-accept"]')
+        page.locator("#wf-accept").wait_for(state="visible")
+        for path in (f"/admin/case/workflow/accept/?id={case_id}", "/admin/documenttemplate/",
+                     "/admin/generateddocument/", "/admin/auditevent/", "/admin/customer/new/", "/admin/",
+                     "/admin/nothing-here/"):
+            visit(path)
+        page.screenshot(path=str(tmp_path / "csp-error-page.png"), full_page=True)
+        browser.close()
+    assert refused == []

@@ -38,6 +38,7 @@ from kesu.models import (
     SlaRule,
     User,
 )
+from kesu.web_security import csp_nonce
 
 CASES, CLAIMS, DOCUMENTS, SYSTEM = _l("投诉"), _l("索赔"), _l("文书"), _l("系统")
 
@@ -73,6 +74,7 @@ def init_admin(app: Flask) -> Admin:
                               base_template="admin/kesu_master.html"),
         index_view=HomeView(name=_l("首页"), url="/admin"),
         translations_path=str(Path(__file__).resolve().parent.parent / "translations_admin"),
+        csp_nonce_generator=csp_nonce,
     )
     for view_class, model, name, category in VIEWS:
         admin.add_view(view_class(model, name=name, category=category, endpoint=model.__name__.lower()))

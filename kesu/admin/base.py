@@ -21,6 +21,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from wtforms.validators import ValidationError
 
 from kesu.admin.exporting import ExportMixin
+from kesu.admin.failures import FailureMessagesMixin
 from kesu.admin.filters import KesuFilterConverter
 from kesu.admin.filters_related import is_record_id
 from kesu.admin.formatters import DETAIL_TYPE_FORMATTERS, TYPE_FORMATTERS, choice
@@ -30,6 +31,7 @@ from kesu.audit import last_editor, record_event_apart
 from kesu.choices import Choices
 from kesu.extensions import db
 from kesu.permissions import can, row_condition, scope_query, sees_personal_info
+from kesu.redirects import safe_return_url, without_return_parameter
 
 WRITE_VIEWS = {
     "create_view": "create",
@@ -102,7 +104,7 @@ class Section(rules.FieldSet):
             self.header, self.locked_note)
 
 
-class KesuModelView(ExportMixin, SavedFiltersMixin, ModelView):
+class KesuModelView(ExportMixin, SavedFiltersMixin, FailureMessagesMixin, ModelView):
     list_template = "admin/kesu_list.html"
     page_size = 50
     can_set_page_size = False
@@ -163,6 +165,11 @@ class KesuModelView(ExportMixin, SavedFiltersMixin, ModelView):
         refused = super()._handle_view(name, **kwargs)
         if refused is not None:
             return refused
+        target = request.values.get("url")
+        if target is not None and safe_return_url(target) != target:  # Flask-Admin renders it as a link
+            if request.method != "GET":
+                abort(400)
+            return redirect(without_return_parameter("url"))
         operation = WRITE_VIEWS.get(name)
         if operation and not self._can(operation):
             abort(403)

@@ -34,6 +34,7 @@ from kesu.extensions import db
 from kesu.labels import LABELS
 from kesu.models import GeneratedDocument
 from kesu.permissions import scope_query
+from kesu.redirects import safe_return_url
 from kesu.timeutil import format_local, utcnow
 
 BULK_PREFIX = "document_"
@@ -117,7 +118,7 @@ class DocumentActionsMixin:
         if not may_issue(doc_type, current_user):
             abort(403)
         record = self.get_one(request.args.get("id"))
-        back = request.referrer or url_for(".details_view", id=record.id)
+        back = safe_return_url(request.referrer) or url_for(".details_view", id=record.id)
         as_pdf = request.args.get("format") == "pdf"
         try:
             document = issue(db.session, doc_key, record, current_user)

@@ -18,6 +18,7 @@ from forms.workflow import ActionForm, action_form_class
 from kesu.audit import last_editor
 from kesu.extensions import db
 from kesu.permissions import scope_query
+from kesu.redirects import safe_return_url
 from kesu.workflow import MACHINES, WorkflowError, allowed_actions, perform
 from kesu.workflow.core import Transition, precondition_refusal
 
@@ -44,7 +45,7 @@ class WorkflowActionsMixin:
         return current_user.role == "admin" or current_user.role in transition.roles
 
     def _details_url(self, record: Any) -> str:
-        return url_for(".details_view", id=record.id, url=request.args.get("url"))
+        return url_for(".details_view", id=record.id, url=safe_return_url(request.args.get("url")))
 
     def action_dialogs(self, record: Any) -> list[tuple[Transition, ActionForm, str | None]]:
         """The buttons of the detail page: each transition this user may start in this state, with its empty
@@ -108,7 +109,7 @@ class WorkflowActionsMixin:
 
     def _bulk_redirect(self, key: str):
         def start(ids: list[str]):
-            return redirect(url_for(".workflow_bulk_view", action=key, ids=",".join(ids), url=request.referrer))
+            return redirect(url_for(".workflow_bulk_view", action=key, ids=",".join(ids), url=safe_return_url(request.referrer)))
         return start
 
     def is_action_allowed(self, name: str) -> bool:
@@ -136,7 +137,7 @@ class WorkflowActionsMixin:
         records = self._selected()
         form = action_form_class(self.machine.name, action)()
         form.prepare(self.model())
-        return_url = request.args.get("url") or url_for(".index_view")
+        return_url = safe_return_url(request.args.get("url")) or url_for(".index_view")
         results = None
         if request.method == "POST" and form.validate_on_submit() and records:
             results = self._perform_each(records, action, form.workflow_fields())
