@@ -24,7 +24,7 @@ from kesu.admin.exporting import ExportMixin
 from kesu.admin.filters import KesuFilterConverter
 from kesu.admin.filters_related import is_record_id
 from kesu.admin.formatters import DETAIL_TYPE_FORMATTERS, TYPE_FORMATTERS, choice
-from kesu.admin.forms import KesuBaseForm, KesuModelConverter, VersionField
+from kesu.admin.forms import KesuBaseForm, KesuInlineModelConverter, KesuModelConverter, VersionField
 from kesu.admin.saved_filters import SavedFiltersMixin
 from kesu.audit import last_editor, record_event
 from kesu.choices import Choices
@@ -55,6 +55,8 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
         return scope_query(super().get_query(), self.model, current_user)
 
     def get_one(self, pk):
+        if not is_record_id(str(pk)):  # "abc" or 2**70 would reach the database as an id and fail there
+            return None
         condition = row_condition(self.model, current_user)
         record = super().get_one(pk)
         if record is None or condition is None:
@@ -111,6 +113,7 @@ class KesuModelView(ExportMixin, SavedFiltersMixin, ModelView):
     column_default_sort = ("id", True)
     form_base_class = KesuBaseForm
     model_form_converter = KesuModelConverter
+    inline_model_form_converter = KesuInlineModelConverter
     filter_converter = KesuFilterConverter()
     column_type_formatters = TYPE_FORMATTERS
     column_type_formatters_detail = DETAIL_TYPE_FORMATTERS

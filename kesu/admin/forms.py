@@ -1,20 +1,40 @@
-"""How Flask-Admin builds our forms: Chinese messages, local-time fields, money, and validators on every field."""
+"""How every form is built: Chinese messages, local-time fields, money, and the input rules on every field.
+
+:class:`KesuFormMeta` is the one place where text, numbers, dates and choices get their rules: every form
+(the admin's generated create/edit forms and their inline rows, the workflow dialogs, the login form, the
+saved-filter box) uses it. :class:`KesuModelConverter` adds what only the column knows: its numeric limits
+and whether it holds a phone number.
+"""
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from flask_admin.babel import Translations as AdminTranslations
-from flask_admin.contrib.sqla.form import AdminModelConverter
+from flask_admin.contrib.sqla.fields import QuerySelectField, QuerySelectMultipleField
+from flask_admin.contrib.sqla.form import AdminModelConverter, InlineModelConverter
 from flask_admin.form import BaseForm, DateTimeField
+from flask_admin.model.fields import AjaxSelectField, AjaxSelectMultipleField
 from flask_admin.model.form import converts
 from flask_babel import get_locale
 from flask_babel.speaklater import LazyString
 from flask_babel import lazy_gettext as _l
-from wtforms import fields, i18n
+from wtforms import fields, i18n, validators
 from wtforms.fields import HiddenField
 
 from kesu.timeutil import local_to_utc, to_local
-from kesu.validators import MoneyAmount, NoControlCharacters
+from kesu.validators import (
+    ColumnRange,
+    DateInRange,
+    ExistingChoice,
+    MoneyAmount,
+    NoControlCharacters,
+    NotBlank,
+    Phone,
+    date_range_message,
+    in_date_range,
+    trim_invisible,
+)
 
 _admin_translations = AdminTranslations()
 
@@ -42,12 +62,68 @@ class FormTranslations:
         return catalogue.ngettext(singular, plural, n) if catalogue else translated
 
 
-class KesuBaseForm(BaseForm):
-    class Meta:
-        _translations = FormTranslations()
+class FiniteNumber:
+    """NaN, sNaN and ±Infinity parse as decimals but are no amount; refused before any other rule compares them."""
 
-        def get_translations(self, form):
-            return self._translations
+    def __call__(self, form, field) -> None:
+        if isinstance(field.data, Decimal) and not field.data.is_finite():
+            field.errors[:] = []
+            raise validators.StopValidation(_l("请填写一个有效的数字。"))
+
+
+class BlankIsEmpty(validators.Optional):
+    """``Optional`` that also takes invisible characters (zero-width space, bidi marks) for nothing typed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.string_check = trim_invisible
+
+
+REQUIRED = (validators.InputRequired, validators.DataRequired)
+
+
+def harden(field: fields.Field) -> None:
+    """Give a bound field the rules every field of its kind gets (see the module's docstring).
+
+    Text: surrounding white space and invisible characters trimmed (passwords are taken as typed), control
+    characters other than tab, CR and LF refused, and when required, a value that is empty once trimmed
+    refused. Decimals: only finite numbers. Dates: within :data:`kesu.validators.FIRST_DATE`–``LAST_DATE``.
+    Record choices: an id that is not there (or not visible) is a field error, never a silent blank."""
+    chain = [BlankIsEmpty() if type(rule) is validators.Optional else rule for rule in field.validators]
+    if isinstance(field, fields.StringField):
+        if not isinstance(field, fields.PasswordField):
+            field.filters = (trim_invisible, *field.filters)
+        chain.append(NoControlCharacters())
+        if field.flags.required:
+            last_required = max((i for i, rule in enumerate(chain) if isinstance(rule, REQUIRED)), default=-1)
+            chain.insert(last_required + 1, NotBlank())
+    elif isinstance(field, fields.DecimalField):
+        chain.insert(0, FiniteNumber())
+    elif isinstance(field, (fields.DateField, fields.DateTimeField)):
+        chain.append(DateInRange())
+    elif isinstance(field, (QuerySelectField, AjaxSelectField)) and not isinstance(
+            field, (QuerySelectMultipleField, AjaxSelectMultipleField)):
+        chain.insert(0, ExistingChoice())
+    field.validators = chain
+
+
+class KesuFormMeta:
+    """Meta of every form: Flask-Admin's and WTForms' Chinese messages, and :func:`harden` on each field."""
+
+    _translations = FormTranslations()
+
+    def get_translations(self, form):
+        return self._translations
+
+    def bind_field(self, form, unbound_field, options):
+        field = super().bind_field(form, unbound_field, options)
+        harden(field)
+        return field
+
+
+class KesuBaseForm(BaseForm):
+    class Meta(KesuFormMeta):
+        pass
 
     def validate(self, extra_validators=None) -> bool:
         """Flask-Admin's templates show only ``str`` errors; our messages are lazy, so render them now."""
@@ -74,13 +150,16 @@ class LocalDateTimeField(DateTimeField):
             self.data = None
             return
         text = " ".join(valuelist).strip()
+        self.data = None
         for fmt in (*self.format, "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M"):
             try:
-                self.data = local_to_utc(datetime.strptime(text, fmt))
-                return
+                local = datetime.strptime(text, fmt)
             except ValueError:
                 continue
-        self.data = None
+            if not in_date_range(local):  # year 1 or 9999 would overflow on the way to UTC
+                raise ValueError(str(date_range_message()))
+            self.data = local_to_utc(local)
+            return
         raise ValueError(self.gettext("日期时间格式应为 2026-11-23 09:30"))
 
 
@@ -92,8 +171,12 @@ class VersionField(HiddenField):
 
 
 class KesuModelConverter(AdminModelConverter):
+    """Numbers limited to what their column stores; columns marked ``info={"kind": "phone"}`` checked and
+    normalised as phone numbers."""
+
     def _string_common(self, column, field_args, **extra):  # type: ignore[override]
-        field_args["validators"].append(NoControlCharacters())
+        if column.info.get("kind") == "phone":
+            field_args["validators"].append(Phone())
         super()._string_common(column, field_args, **extra)
 
     @converts("UTCDateTime")
@@ -106,3 +189,23 @@ class KesuModelConverter(AdminModelConverter):
         field_args.setdefault("places", 2)
         field_args.setdefault("description", _l("人民币元，最多两位小数"))
         return fields.DecimalField(**field_args)
+
+    @converts("Integer")  # the parent's method names: converters are looked up by name, the last one wins
+    def handle_integer_types(self, column, field_args, **extra):
+        field_args["validators"].append(ColumnRange(column.type))
+        return super().handle_integer_types(column=column, field_args=field_args, **extra)
+
+    @converts("Numeric")
+    def handle_decimal_types(self, column, field_args, **extra):
+        field_args["validators"].append(ColumnRange(column.type))
+        return super().handle_decimal_types(column=column, field_args=field_args, **extra)
+
+
+class KesuInlineModelConverter(InlineModelConverter):
+    """Inline rows (goods on hold in a case, loss items in a claim) get the same rules as their own forms."""
+
+    def get_info(self, p):
+        info = super().get_info(p)
+        if getattr(info, "form_base_class", None) is None:
+            info.form_base_class = KesuBaseForm
+        return info

@@ -12,7 +12,6 @@ from kesu.admin.formatters import masked, money_column
 from kesu.choices import CUSTOMER_TIER, DEPARTMENT_KIND, ROLE
 from kesu.labels import LABELS
 from kesu.models import Department, User
-from kesu.validators import Phone
 
 EMAIL = Email(message=_l("电子邮箱格式不正确，例如 name@example.com。"), check_deliverability=False,
               granular_message=False)
@@ -29,7 +28,7 @@ class CustomerView(KesuModelView):
     column_details_list = ("name", "contact_person", "phone", "email", "address", "tier", "note", "created_at")
     personal_info_columns = ("phone", "email")
     form_columns = ("name", "contact_person", "phone", "email", "address", "tier", "note")
-    form_args = {"phone": {"validators": [Phone()]}, "email": {"validators": [Optional(), EMAIL]}}
+    form_args = {"email": {"validators": [Optional(), EMAIL]}}
 
 
 class DepartmentView(KesuModelView):
@@ -62,7 +61,7 @@ class UserView(KesuModelView):
         "password": PasswordField(_l("新密码"), validators=[Optional(), Length(min=8, max=200)],
                                   description=_l("新建用户必填；修改用户时留空表示不改密码。至少 8 位。")),
     }
-    form_args = {"phone": {"validators": [Optional(), Phone()]}, "email": {"validators": [Optional(), EMAIL]}}
+    form_args = {"email": {"validators": [Optional(), EMAIL]}}
 
     def on_model_change(self, form, model: User, is_created: bool) -> None:
         if form.password.data:
