@@ -55,7 +55,8 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
         return scope_query(super().get_query(), self.model, current_user)
 
     def get_one(self, pk):
-        if not is_record_id(str(pk)):  # "abc" or 2**70 would reach the database as an id and fail there
+        pk = str(pk)
+        if len(pk) > 19 or not is_record_id(pk):  # "abc" or 2**70 would reach the database as an id and fail
             return None
         condition = row_condition(self.model, current_user)
         record = super().get_one(pk)
