@@ -32,11 +32,12 @@ def has_control_characters(text: str) -> bool:
 
 
 class NoControlCharacters:
-    """Refuses NUL (PostgreSQL cannot store it), ESC and the other invisible control characters."""
+    """Refuses NUL (PostgreSQL cannot store it, nor compare it in a query), ESC and the other invisible control
+    characters. It stops the field's other rules, so none of them sends the text to the database."""
 
     def __call__(self, form, field) -> None:
         if isinstance(field.data, str) and has_control_characters(field.data):
-            raise ValidationError(_l("不能包含不可见的控制字符。"))
+            raise StopValidation(_l("不能包含不可见的控制字符。"))
 
 
 def is_invisible(ch: str) -> bool:
@@ -83,6 +84,16 @@ def column_bounds(type_: TypeEngine) -> tuple[Decimal, int | None] | None:
         scale = type_.scale or 0
         return Decimal(10) ** (type_.precision - scale), scale
     return None
+
+
+def is_id_of(value: object, column) -> bool:
+    """``value`` is ASCII digits naming an id that ``column`` (an integer primary key) can hold; anything else
+    would fail in the database's cast instead of finding nothing."""
+    text = str(value)
+    if not (text.isascii() and text.isdecimal()) or len(text) > 20:
+        return False
+    limit, _places = column_bounds(column.type)
+    return int(text) < limit
 
 
 class ColumnRange:

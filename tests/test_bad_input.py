@@ -333,6 +333,19 @@ def test_nul_in_a_dialog_comment_is_refused(login_as, app, staff):
         assert db.session.get(Case, case_id).status == "registered"
 
 
+def test_nul_in_a_unique_field_is_refused_before_the_uniqueness_query(login_as, app, staff):
+    """PostgreSQL refuses a NUL even in a SELECT: the control-character rule runs before Flask-Admin's Unique."""
+    from kesu.models import Department
+
+    with app.app_context():
+        before = count(Department)
+    response = login_as("admin").post_form("/admin/department/new/", {"name": "\x00", "kind": "business"})
+    assert response.status_code == 200
+    assert "不能包含不可见的控制字符" in response.get_data(as_text=True)
+    with app.app_context():
+        assert count(Department) == before
+
+
 # --- text that is only white space or invisible characters ---------------------------------------------------
 BLANKS = ["\u3000\u3000", "\u200b\u200c\u200d", "\u2060\ufeff", "\u200e\u200f", "\u202a\u202e\u202c",
           "\u2066\u2069", " \t\r\n"]
@@ -419,6 +432,8 @@ def test_a_phone_typed_with_spaces_is_saved_normalised_and_still_masked(login_as
     ("customer", "abc", "客户"),
     ("customer", "999999", "客户"),
     ("customer", str(2**70), "客户"),
+    ("customer", "2147483648", "客户"),  # fits 64 bits, not the INTEGER id: PostgreSQL's cast failed
+    ("customer", "1" * 5000, "客户"),
     ("category", "999999", "投诉类别"),
     ("handler", "-1", "处理人"),
 ])

@@ -30,6 +30,7 @@ from kesu.audit import last_editor, record_event
 from kesu.choices import Choices
 from kesu.extensions import db
 from kesu.permissions import can, row_condition, scope_query, sees_personal_info
+from kesu.validators import is_id_of
 
 WRITE_VIEWS = {
     "create_view": "create",
@@ -55,8 +56,7 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
         return scope_query(super().get_query(), self.model, current_user)
 
     def get_one(self, pk):
-        pk = str(pk)
-        if len(pk) > 19 or not is_record_id(pk):  # "abc" or 2**70 would reach the database as an id and fail
+        if not is_id_of(pk, self.model.__table__.c.id):
             return None
         condition = row_condition(self.model, current_user)
         record = super().get_one(pk)

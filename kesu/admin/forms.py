@@ -93,7 +93,7 @@ def harden(field: fields.Field) -> None:
     if isinstance(field, fields.StringField):
         if not isinstance(field, fields.PasswordField):
             field.filters = (trim_invisible, *field.filters)
-        chain.append(NoControlCharacters())
+        chain.insert(0, NoControlCharacters())  # first: a NUL must not reach a uniqueness query
         if field.flags.required:
             last_required = max((i for i, rule in enumerate(chain) if isinstance(rule, REQUIRED)), default=-1)
             chain.insert(last_required + 1, NotBlank())
