@@ -1,4 +1,5 @@
-"""The staff login form and the own-password form."""
+"""The staff login form and the own-password form (their fields get every form's input rules: no NUL or other
+control characters)."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -6,10 +7,14 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField, ValidationError
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from forms.meta import KesuFormMeta
 from kesu.passwords import password_problem
 
 
 class LoginForm(FlaskForm):
+    class Meta(KesuFormMeta):
+        pass
+
     username = StringField(_l("用户名"), validators=[DataRequired(message=_l("请输入用户名")), Length(max=50)])
     password = PasswordField(_l("密码"), validators=[DataRequired(message=_l("请输入密码")), Length(max=200)])
 
@@ -26,6 +31,9 @@ class NewPassword:
 
 
 class PasswordChangeForm(FlaskForm):
+    class Meta(KesuFormMeta):
+        pass
+
     current_password = PasswordField(_l("当前密码"), validators=[DataRequired(message=_l("请输入当前密码"))])
     new_password = PasswordField(_l("新密码"), validators=[DataRequired(message=_l("请输入新密码")), NewPassword()])
     confirm = PasswordField(_l("再次输入新密码"), validators=[

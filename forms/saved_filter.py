@@ -6,27 +6,18 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
 from wtforms.validators import DataRequired, Length
 
-from kesu.admin.forms import FormTranslations
-from kesu.validators import NoControlCharacters
+from forms.meta import KesuFormMeta
 
 NAME_LENGTH = 60
 
 
-def _strip(value: str | None) -> str | None:
-    return value.strip() if isinstance(value, str) else value
-
-
 class SaveFilterForm(FlaskForm):
-    class Meta:
-        _translations = FormTranslations()
+    class Meta(KesuFormMeta):
+        pass
 
-        def get_translations(self, form):
-            return self._translations
-
-    name = StringField(_l("筛选名称"), filters=[_strip], validators=[
+    name = StringField(_l("筛选名称"), validators=[
         DataRequired(message=_l("请给这组筛选起一个名称。")),
         Length(max=NAME_LENGTH, message=_l("名称最多 %(n)s 个字。", n=NAME_LENGTH)),
-        NoControlCharacters(),
     ])
     #: The list page's query string (``flt0_3=investigating&search=…&sort=2``) as the user sees the list.
     query = HiddenField()

@@ -15,13 +15,14 @@ from sqlalchemy import select
 from wtforms import DecimalField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from kesu.admin.forms import FormTranslations, LocalDateTimeField
+from forms.meta import KesuFormMeta
+from kesu.admin.forms import LocalDateTimeField
 from kesu.choices import CHANNEL, COMPENSATION_FORM, PAYMENT_METHOD, RESOLUTION_TYPE
 from kesu.extensions import db
 from kesu.models import Department, User
-from kesu.validators import MoneyAmount, NoControlCharacters
+from kesu.validators import MoneyAmount
 
-TEXT = (Length(max=2000, message=_l("最多 2000 个字。")), NoControlCharacters())
+TEXT = (Length(max=2000, message=_l("最多 2000 个字。")),)
 
 
 def required(label) -> DataRequired:
@@ -29,13 +30,14 @@ def required(label) -> DataRequired:
 
 
 class ActionForm(FlaskForm):
-    """Every dialog carries the version of the record the user looked at, so a stale click is refused."""
+    """Every dialog carries the version of the record the user looked at, so a stale click is refused.
 
-    class Meta:
-        _translations = FormTranslations()
+    Its fields get the input rules of every form (:class:`kesu.admin.forms.KesuFormMeta`): text trimmed and
+    free of control characters, required text not blank once invisible characters are gone, finite numbers,
+    dates in range."""
 
-        def get_translations(self, form):
-            return self._translations
+    class Meta(KesuFormMeta):
+        pass
 
     version = HiddenField()
 
@@ -139,7 +141,7 @@ class PayForm(ActionForm):
     amount = DecimalField(_l("支付金额（元）"), places=2,
                           validators=[InputRequired(message=_l("请填写支付金额。")), MoneyAmount(allow_zero=False)],
                           description=_l("可分次支付，累计不超过批准金额"))
-    voucher_no = StringField(_l("凭证号"), validators=[required(_l("凭证号")), Length(max=50), NoControlCharacters()])
+    voucher_no = StringField(_l("凭证号"), validators=[required(_l("凭证号")), Length(max=50)])
 
 
 ACTION_FORMS: dict[tuple[str, str], type[ActionForm]] = {

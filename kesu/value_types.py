@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, fields, validate
 
-from kesu.validators import MAX_MONEY, has_control_characters, is_valid_phone
+from kesu.validators import MAX_MONEY, has_control_characters, is_valid_company_phone
 
 INTEGER_TEXT = re.compile(r"\s*[+-]?\d+\s*")
 CENT = Decimal("0.01")
@@ -189,10 +189,10 @@ class Text(ValueType):
 
 @dataclass(frozen=True)
 class Phone(ValueType):
-    """A mainland mobile or landline number, a 400/800 service number, or one in +CC form."""
+    """A mainland mobile or landline number, or a 400/800 service number."""
 
     def field(self) -> fields.Field:
-        return fields.String(validate=self.refusing_unless(is_valid_phone))
+        return fields.String(validate=self.refusing_unless(is_valid_company_phone))
 
     def accepted(self) -> str:
         return _("电话号码，如 400-800-1234、021-12345678 或 13812345678")

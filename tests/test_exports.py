@@ -210,7 +210,7 @@ def test_yes_no_and_labels_are_words_and_masks_stay_safe(app, staff, login_as):
 
 def xlsxwriter_reference(headers, kinds, widths, rows, out, sheet_name) -> None:
     """The same sheet with its rows written cell by cell through xlsxwriter's own API."""
-    from kesu.exports.xlsx import new_workbook, start_sheet
+    from kesu.exports.xlsx import cell_text, new_workbook, start_sheet
 
     workbook = new_workbook(out)
     sheet, money = start_sheet(workbook, headers, kinds, widths, sheet_name)
@@ -221,7 +221,7 @@ def xlsxwriter_reference(headers, kinds, widths, rows, out, sheet_name) -> None:
             if isinstance(value, (Decimal, int, float)) and not isinstance(value, bool):
                 sheet.write_number(number, index, float(value), money if kind == "money" else None)
             else:
-                sheet.write_string(number, index, str(value))
+                sheet.write_string(number, index, cell_text(str(value)))
     workbook.close()
 
 
@@ -248,3 +248,29 @@ def test_xlsx_rows_are_the_xml_xlsxwriter_writes_for_the_same_cells():
     sheet = openpyxl.load_workbook(io.BytesIO(ours.getvalue())).active
     assert sheet["C2"].value == 12345.6 and sheet["C2"].number_format == "#,##0.00"
     assert sheet["B3"].value == " 前后空格 " and sheet.max_row == 7 and sheet["A4"].value is None
+    assert sheet["B6"].value.endswith("…［已截断，全文共 40000 字］") and len(sheet["B6"].value) == 32767
+
+
+@pytest.mark.parametrize("length", [32767, 32768, 100000])
+def test_text_over_excels_cell_limit_is_cut_with_a_visible_marker(length):
+    from kesu.exports.xlsx import MAX_TEXT, cell_text
+
+    text = cell_text("长" * length)
+    assert len(text) <= MAX_TEXT
+    if length <= MAX_TEXT:
+        assert text == "长" * length
+    else:
+        assert text.endswith(f"…［已截断，全文共 {length} 字］") and text.startswith("长" * 30000)
+
+
+def test_long_text_is_marked_as_cut_in_xlsx_and_kept_whole_in_csv(app, staff, login_as):
+    from tests.factories import make_contact_log
+
+    with app.app_context():
+        make_contact_log(make_case(), content="沟通" * 20000)
+    auditor = login_as("auditor")
+    header, *rows = read_csv(auditor.get("/admin/contactlog/export/csv/"))
+    assert rows[0][header.index("沟通内容")] == "沟通" * 20000
+    header, *rows = read_xlsx(auditor.get("/admin/contactlog/export/xlsx/"))
+    cell = rows[0][header.index("沟通内容")]
+    assert len(cell) == 32767 and cell.endswith("…［已截断，全文共 40000 字］")

@@ -25,13 +25,14 @@ from kesu.admin.failures import FailureMessagesMixin
 from kesu.admin.filters import KesuFilterConverter
 from kesu.admin.filters_related import is_record_id
 from kesu.admin.formatters import DETAIL_TYPE_FORMATTERS, TYPE_FORMATTERS, choice
-from kesu.admin.forms import KesuBaseForm, KesuModelConverter, VersionField
+from kesu.admin.forms import KesuBaseForm, KesuInlineModelConverter, KesuModelConverter, VersionField
 from kesu.admin.saved_filters import SavedFiltersMixin
 from kesu.audit import last_editor, record_event_apart
 from kesu.choices import Choices
 from kesu.extensions import db
 from kesu.permissions import can, row_condition, scope_query, sees_personal_info
 from kesu.redirects import safe_return_url, without_return_parameter
+from kesu.validators import is_id_of
 
 WRITE_VIEWS = {
     "create_view": "create",
@@ -57,6 +58,8 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
         return scope_query(super().get_query(), self.model, current_user)
 
     def get_one(self, pk):
+        if not is_id_of(pk, self.model.__table__.c.id):
+            return None
         condition = row_condition(self.model, current_user)
         record = super().get_one(pk)
         if record is None or condition is None:
@@ -113,6 +116,7 @@ class KesuModelView(ExportMixin, SavedFiltersMixin, FailureMessagesMixin, ModelV
     column_default_sort = ("id", True)
     form_base_class = KesuBaseForm
     model_form_converter = KesuModelConverter
+    inline_model_form_converter = KesuInlineModelConverter
     filter_converter = KesuFilterConverter()
     column_type_formatters = TYPE_FORMATTERS
     column_type_formatters_detail = DETAIL_TYPE_FORMATTERS

@@ -1,53 +1,28 @@
-"""How Flask-Admin builds our forms: Chinese messages, local-time fields, money, and validators on every field."""
+"""How the admin's forms are built: local-time fields, money, and what only a column knows.
+
+Every field's input rules come from :class:`forms.meta.KesuFormMeta`; :class:`KesuModelConverter` adds what only
+the column knows: its numeric limits and whether it holds a phone number.
+"""
 from __future__ import annotations
 
 from datetime import datetime
 
-from flask_admin.babel import Translations as AdminTranslations
-from flask_admin.contrib.sqla.form import AdminModelConverter
+from flask_admin.contrib.sqla.form import AdminModelConverter, InlineModelConverter
 from flask_admin.form import BaseForm, DateTimeField
 from flask_admin.model.form import converts
-from flask_babel import get_locale
 from flask_babel.speaklater import LazyString
 from flask_babel import lazy_gettext as _l
-from wtforms import fields, i18n
+from wtforms import fields
 from wtforms.fields import HiddenField
 
+from forms.meta import KesuFormMeta
 from kesu.timeutil import local_to_utc, to_local
-from kesu.validators import MoneyAmount, NoControlCharacters
-
-_admin_translations = AdminTranslations()
-
-
-class FormTranslations:
-    """Flask-Admin's catalogue first, then WTForms' own (which holds "This field is required.")."""
-
-    def _wtforms(self):
-        locale = get_locale()
-        language = locale.language if locale else "en"
-        return i18n.get_translations([language]) if language != "en" else None
-
-    def gettext(self, string: str) -> str:
-        translated = _admin_translations.gettext(string)
-        if translated != string:
-            return translated
-        catalogue = self._wtforms()
-        return catalogue.gettext(string) if catalogue else string
-
-    def ngettext(self, singular: str, plural: str, n: int) -> str:
-        translated = _admin_translations.ngettext(singular, plural, n)
-        if translated not in (singular, plural):
-            return translated
-        catalogue = self._wtforms()
-        return catalogue.ngettext(singular, plural, n) if catalogue else translated
+from kesu.validators import ColumnRange, MoneyAmount, Phone, date_range_message, in_date_range
 
 
 class KesuBaseForm(BaseForm):
-    class Meta:
-        _translations = FormTranslations()
-
-        def get_translations(self, form):
-            return self._translations
+    class Meta(KesuFormMeta):
+        pass
 
     def validate(self, extra_validators=None) -> bool:
         """Flask-Admin's templates show only ``str`` errors; our messages are lazy, so render them now."""
@@ -74,13 +49,16 @@ class LocalDateTimeField(DateTimeField):
             self.data = None
             return
         text = " ".join(valuelist).strip()
+        self.data = None
         for fmt in (*self.format, "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M"):
             try:
-                self.data = local_to_utc(datetime.strptime(text, fmt))
-                return
+                local = datetime.strptime(text, fmt)
             except ValueError:
                 continue
-        self.data = None
+            if not in_date_range(local):  # year 1 or 9999 would overflow on the way to UTC
+                raise ValueError(str(date_range_message()))
+            self.data = local_to_utc(local)
+            return
         raise ValueError(self.gettext("日期时间格式应为 2026-11-23 09:30"))
 
 
@@ -92,8 +70,12 @@ class VersionField(HiddenField):
 
 
 class KesuModelConverter(AdminModelConverter):
+    """Numbers limited to what their column stores; columns marked ``info={"kind": "phone"}`` checked and
+    normalised as phone numbers."""
+
     def _string_common(self, column, field_args, **extra):  # type: ignore[override]
-        field_args["validators"].append(NoControlCharacters())
+        if column.info.get("kind") == "phone":
+            field_args["validators"].append(Phone())
         super()._string_common(column, field_args, **extra)
 
     @converts("UTCDateTime")
@@ -106,3 +88,23 @@ class KesuModelConverter(AdminModelConverter):
         field_args.setdefault("places", 2)
         field_args.setdefault("description", _l("人民币元，最多两位小数"))
         return fields.DecimalField(**field_args)
+
+    @converts("Integer")  # the parent's method names: converters are looked up by name, the last one wins
+    def handle_integer_types(self, column, field_args, **extra):
+        field_args["validators"].append(ColumnRange(column.type))
+        return super().handle_integer_types(column=column, field_args=field_args, **extra)
+
+    @converts("Numeric")
+    def handle_decimal_types(self, column, field_args, **extra):
+        field_args["validators"].append(ColumnRange(column.type))
+        return super().handle_decimal_types(column=column, field_args=field_args, **extra)
+
+
+class KesuInlineModelConverter(InlineModelConverter):
+    """Inline rows (goods on hold in a case, loss items in a claim) get the same rules as their own forms."""
+
+    def get_info(self, p):
+        info = super().get_info(p)
+        if getattr(info, "form_base_class", None) is None:
+            info.form_base_class = KesuBaseForm
+        return info

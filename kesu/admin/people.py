@@ -15,7 +15,6 @@ from kesu.labels import LABELS
 from kesu.models import Department, User
 from kesu.passwords import password_problem
 from kesu.usernames import normalise_username, username_problem
-from kesu.validators import Phone
 
 EMAIL = Email(message=_l("电子邮箱格式不正确，例如 name@example.com。"), check_deliverability=False,
               granular_message=False)
@@ -32,7 +31,7 @@ class CustomerView(KesuModelView):
     column_details_list = ("name", "contact_person", "phone", "email", "address", "tier", "note", "created_at")
     personal_info_columns = ("phone", "email")
     form_columns = ("name", "contact_person", "phone", "email", "address", "tier", "note")
-    form_args = {"phone": {"validators": [Phone()]}, "email": {"validators": [Optional(), EMAIL]}}
+    form_args = {"email": {"validators": [Optional(), EMAIL]}}
 
 
 class DepartmentView(KesuModelView):
@@ -86,8 +85,7 @@ class UserView(KesuModelView):
                                   description=_l("新建用户必填；修改用户时留空表示不改密码。至少 10 位，不能包含用户名，"
                                                  "不能是常见密码。改密码、角色、部门或停用账号后，该用户须重新登录。")),
     }
-    form_args = {"phone": {"validators": [Optional(), Phone()]}, "email": {"validators": [Optional(), EMAIL]},
-                 "username": {"validators": [DistinctUsername()]}}
+    form_args = {"email": {"validators": [Optional(), EMAIL]}, "username": {"validators": [DistinctUsername()]}}
 
     def on_model_change(self, form, model: User, is_created: bool) -> None:
         if form.password.data:

@@ -16,19 +16,29 @@ from decimal import Decimal
 from typing import IO, Any
 
 import xlsxwriter
+from flask_babel import gettext as _
 from xlsxwriter.utility import _preserve_whitespace, xl_col_to_name
 from xlsxwriter.xmlwriter import XMLwriter
 
 SHEET_PART = "xl/worksheets/sheet1.xml"
-MAX_TEXT = 32767  # Excel's limit on a cell's text; xlsxwriter truncates there too
+MAX_TEXT = 32767  # Excel's limit on a cell's text (xlsxwriter would cut there silently)
 #: Text that xlsxwriter's escaping would change; most cells have none and are written as they are.
 _NEEDS_WORK = re.compile("[\x00-\x08\x0b-\x1f&<>\ufffe\uffff]|_x[0-9a-fA-F]{4}_")
 _DIMENSION = re.compile(r'<dimension ref="([A-Z]+)1:([A-Z]+)1"/>')
 
 
+def cell_text(value: str) -> str:
+    """Text as it fits in one cell: longer than Excel's limit, it is cut and ends with a visible marker that
+    says how long the whole text is (the CSV export keeps all of it)."""
+    if len(value) <= MAX_TEXT:
+        return value
+    marker = _("…［已截断，全文共 %(n)s 字］", n=len(value))
+    return value[:MAX_TEXT - len(marker)] + marker
+
+
 def _text(value: str) -> str:
     """The ``<t>`` element of an inline string, escaped by xlsxwriter's own rules."""
-    text = value[:MAX_TEXT]
+    text = cell_text(value)
     if _NEEDS_WORK.search(text):
         text = XMLwriter._escape_control_characters(text)
         text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

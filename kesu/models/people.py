@@ -60,7 +60,7 @@ class User(UserMixin, Audited, Timestamped, Base):
     approval_limit: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
     active: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
     email: Mapped[str | None] = mapped_column(String(120))
-    phone: Mapped[str | None] = mapped_column(String(20))
+    phone: Mapped[str | None] = mapped_column(String(20), info={"kind": "phone"})
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
 
