@@ -11,6 +11,7 @@ from flask_admin.contrib.sqla import filters as sqla_filters
 from flask_admin.model import filters as model_filters
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import BigInteger, Integer, SmallInteger
 
 from kesu.timeutil import local_to_utc, utcnow
 from kesu.validators import has_control_characters
@@ -18,8 +19,6 @@ from kesu.validators import has_control_characters
 DUE_SOON = timedelta(hours=24)
 #: Longer values are no filter anyone typed; they only make the query heavy.
 MAX_FILTER_VALUE_LENGTH = 200
-#: A whole number beyond a signed 64-bit integer cannot be sent to SQLite (nor stored in any of our columns).
-INTEGER_LIMIT = 2**63
 #: Numbers beyond NUMERIC(14, 2) with room to spare; a Decimal this size still rounds to cents.
 NUMBER_LIMIT = Decimal(10) ** 15
 
@@ -150,15 +149,26 @@ class DueFilter(sqla_filters.BaseSQLAFilter):
         return _l("为")
 
 
-def _in_range(value: Any) -> bool:
-    """A cleaned filter value the database can compare: whole numbers within 64 bits, finite numbers within
+def integer_limit(column) -> int:
+    """The first whole number too large for ``column``: PostgreSQL casts a compared value to the column's type
+    (``smallint out of range``), SQLite takes 64 bits at most."""
+    column_type = getattr(column, "type", None)
+    if isinstance(column_type, SmallInteger):
+        return 2**15
+    if isinstance(column_type, Integer) and not isinstance(column_type, BigInteger):
+        return 2**31
+    return 2**63
+
+
+def _in_range(value: Any, limit: int) -> bool:
+    """A cleaned filter value the database can compare: whole numbers within ``limit``, finite numbers within
     :data:`NUMBER_LIMIT` (no NaN or Infinity), each item of a list likewise."""
     if isinstance(value, (list, tuple)):
-        return all(_in_range(item) for item in value)
+        return all(_in_range(item, limit) for item in value)
     if isinstance(value, bool):
         return True
     if isinstance(value, int):
-        return -INTEGER_LIMIT <= value < INTEGER_LIMIT
+        return -limit <= value < limit
     if isinstance(value, Decimal):
         return value.is_finite() and abs(value) < NUMBER_LIMIT
     if isinstance(value, float):
@@ -172,7 +182,7 @@ def is_usable_filter_value(flt, value: str) -> bool:
     if len(value) > MAX_FILTER_VALUE_LENGTH or has_control_characters(value):
         return False
     try:
-        return bool(flt.validate(value)) and _in_range(flt.clean(value))
+        return bool(flt.validate(value)) and _in_range(flt.clean(value), integer_limit(getattr(flt, "column", None)))
     except (ArithmeticError, ValueError, TypeError):  # Flask-Admin's int(float("inf")) is an OverflowError
         return False
 
