@@ -94,9 +94,8 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
         offset = min(max(offset or 0, 0), MAX_LOOKUP_OFFSET)
         limit = min(max(limit or DEFAULT_PAGE_SIZE, 1), MAX_LOOKUP_RESULTS)
         condition = or_(*(search_match(field, field.key, term) for field in self._cached_fields))
-        query = self.get_query().filter(condition).order_by(self.order_by if self.order_by is not None
-                                                             else self.model.id)
-        return query.offset(offset).limit(limit).all()
+        order = self.order_by if self.order_by is not None else self.model.id  # stable pages
+        return self.get_query().filter(condition).order_by(order).offset(offset).limit(limit).all()
 
     def get_one(self, pk):
         condition = row_condition(self.model, current_user)
@@ -245,13 +244,15 @@ class KesuModelView(ListArgumentsMixin, ExportMixin, SavedFiltersMixin, ModelVie
         (local_column,) = relation.local_columns
         return local_column.in_(select(related.id).where(search_match(getattr(related, attribute), name, term)))
 
+    def _search_label(self, name: str) -> str:
+        """A searched column's label; a phone or e-mail this user sees masked is marked as matched whole."""
+        label = str(self.column_labels.get(name, name))
+        if personal_kind(name) and searches_whole_personal_values_only(current_user):
+            return label + _("（完整匹配）")
+        return label
+
     def search_placeholder(self) -> str | None:
-        """The searched columns; a phone or e-mail this user sees masked is marked as found by its whole value."""
-        whole_only = searches_whole_personal_values_only(current_user)
-        names = [str(self.column_labels.get(name, name)) + (_("（完整匹配）") if whole_only and personal_kind(name)
-                                                             else "")
-                 for name in self.column_searchable_list or ()]
-        return ", ".join(names) or None
+        return ", ".join(self._search_label(name) for name in self.column_searchable_list or ()) or None
 
     def _apply_search(self, query, count_query, joins, count_joins, search: str):
         """Every word must match one of the searchable columns, as in Flask-Admin (see :func:`search_match`)."""
@@ -363,9 +364,10 @@ class KesuModelView(ListArgumentsMixin, ExportMixin, SavedFiltersMixin, ModelVie
         """The list's "delete selected": the ids read as numbers (PostgreSQL compares no integer id with text),
         then the selected records this user may see deleted with their audit events in one transaction, or
         none of them with the reason."""
-        numbers = {int(i) for i in ids if is_record_id(str(i))}
-        if len(numbers) < len(set(ids)):
-            flash(_("已忽略 %(n)s 个无效的记录编号。", n=len(set(ids)) - len(numbers)), "warning")
+        invalid = {i for i in ids if not is_record_id(str(i))}
+        if invalid:
+            flash(_("已忽略 %(n)s 个无效的记录编号。", n=len(invalid)), "warning")
+        numbers = {int(i) for i in ids if i not in invalid}
         records = self.get_query().filter(self.model.id.in_(numbers)).order_by(self.model.id).all() if numbers else []
         if not records:
             flash(_("没有删除任何记录：所选记录不存在或您无权查看。"), "error")

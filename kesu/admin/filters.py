@@ -98,21 +98,22 @@ MONEY_FILTERS = (
 )
 
 
-class LiteralLike(sqla_filters.FilterLike):
-    """"包含": ``%`` and ``_`` typed in the value are characters, not wildcards."""
+class FilterLike(sqla_filters.FilterLike):
+    """"包含": ``%`` and ``_`` typed in the value are characters, not wildcards. Flask-Admin's class name is kept:
+    saved filters name a filter by its column and class (see :mod:`kesu.admin.saved_filters`)."""
 
     def apply(self, query, value, alias=None):
         return query.filter(self.get_column(alias).icontains(value, autoescape=True))
 
 
-class LiteralNotLike(sqla_filters.FilterNotLike):
-    """"不包含", taken literally like :class:`LiteralLike`."""
+class FilterNotLike(sqla_filters.FilterNotLike):
+    """"不包含", taken literally like :class:`FilterLike`."""
 
     def apply(self, query, value, alias=None):
         return query.filter(~self.get_column(alias).icontains(value, autoescape=True))
 
 
-STRING_FILTERS = tuple({sqla_filters.FilterLike: LiteralLike, sqla_filters.FilterNotLike: LiteralNotLike}.get(f, f)
+STRING_FILTERS = tuple({sqla_filters.FilterLike: FilterLike, sqla_filters.FilterNotLike: FilterNotLike}.get(f, f)
                        for f in sqla_filters.FilterConverter.strings)
 
 
