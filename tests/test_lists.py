@@ -194,6 +194,12 @@ def test_record_ids_out_of_range_are_not_found(searchable, login_as, record_id, 
     assert login_as("admin").get(f"/admin/case/{page}/", query_string={"id": record_id}).status_code == 404
 
 
+@pytest.mark.parametrize("case_id", ["99999999999999999999", "2147483648", "-1", "abc"])
+def test_a_form_prefilled_from_a_bad_case_id_opens_empty(searchable, login_as, case_id):
+    response = login_as("admin").get("/admin/contactlog/new/", query_string={"case_id": case_id})
+    assert response.status_code == 200 and 'name="case"' in response.get_data(as_text=True)
+
+
 # --- foreign-key search boxes -------------------------------------------------------------------------------
 @pytest.fixture
 def many_customers(app, staff):

@@ -320,9 +320,9 @@ class KesuModelView(ListArgumentsMixin, ExportMixin, SavedFiltersMixin, ModelVie
 
     def prefill_case(self, form) -> None:
         """``?case_id=`` from a case page pre-fills the case field, if the user may see that case."""
-        case_id = request.args.get("case_id", type=int)
-        if case_id and not form.case.data and request.method == "GET":
-            form.case.data = form.case.loader.get_one(case_id)
+        case_id = request.args.get("case_id", "")
+        if is_record_id(case_id) and not form.case.data and request.method == "GET":
+            form.case.data = form.case.loader.get_one(int(case_id))
 
     # --- edit conflicts (optimistic locking) ------------------------------------------------------
     @property
