@@ -143,3 +143,79 @@ def test_masked_view_is_not_audited_as_personal_data(login_as, two_departments, 
     login_as("handler").get(f"/admin/case/details/?id={own}")
     with app.app_context():
         assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "view_personal_info")) is None
+
+
+# --- searching personal data: roles that see it masked find it by the whole value only ---------------------
+MASKED_ROLES = ["approver", "auditor", "handler"]
+PARTS_OF_THE_PHONE = ["1", "138", "1381111", "1381111222", "2222", "8111122", "%", "_", "138%", "1381111222_"]
+WHOLE_PHONE = ["13811112222", "138-1111-2222", "+86 138 1111 2222", "008613811112222"]
+
+
+def lookup_labels(client, query: str) -> list[str]:
+    response = client.get("/admin/case/ajax/lookup/", query_string={"name": "customer", "query": query})
+    assert response.status_code == 200
+    return [label for _id, label in response.get_json()]
+
+
+def customer_search(client, term: str) -> str:
+    return client.get("/admin/customer/", query_string={"search": term}).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("role", MASKED_ROLES)
+def test_a_masked_phone_cannot_be_recovered_digit_by_digit_through_the_lookup(login_as, two_departments, role):
+    client = login_as(role)
+    for part in PARTS_OF_THE_PHONE:
+        assert "本部门客户" not in lookup_labels(client, part), part
+
+
+@pytest.mark.parametrize("role", MASKED_ROLES)
+@pytest.mark.parametrize("query", WHOLE_PHONE)
+def test_the_whole_phone_finds_the_customer_in_the_lookup_for_masked_roles(login_as, two_departments, role, query):
+    assert lookup_labels(login_as(role), query) == ["本部门客户"]
+
+
+@pytest.mark.parametrize("role", MASKED_ROLES)
+def test_a_masked_phone_cannot_be_recovered_digit_by_digit_through_the_list_search(login_as, two_departments,
+                                                                                   role):
+    client = login_as(role)
+    for part in PARTS_OF_THE_PHONE:
+        assert "本部门客户" not in customer_search(client, part), part
+
+
+@pytest.mark.parametrize("role", MASKED_ROLES)
+@pytest.mark.parametrize("term", ["13811112222", "138-1111-2222", "+8613811112222"])
+def test_the_whole_phone_finds_the_customer_in_the_list_search_for_masked_roles(login_as, two_departments, role,
+                                                                                term):
+    page = customer_search(login_as(role), term)
+    assert "本部门客户" in page and "138****2222" in page  # found, and still shown masked
+
+
+@pytest.mark.parametrize("role", MASKED_ROLES)
+def test_the_lookup_never_labels_a_customer_with_the_phone_for_masked_roles(login_as, two_departments, role):
+    labels = lookup_labels(login_as(role), "13811112222")
+    assert labels == ["本部门客户"]
+    assert not any("1381111" in label for label in labels)
+
+
+@pytest.mark.parametrize("role", ["admin", "clerk"])
+def test_admin_and_clerk_still_search_any_part_of_a_phone(login_as, two_departments, role):
+    client = login_as(role)
+    assert lookup_labels(client, "1381111") == ["本部门客户"]
+    assert "本部门客户" in customer_search(client, "1381111")
+    assert "本部门客户" not in customer_search(client, "1381111%")
+
+
+def test_the_search_box_says_a_masked_phone_is_matched_whole(login_as, two_departments):
+    assert "（完整匹配）" in login_as("approver").get("/admin/customer/").get_data(as_text=True)
+    assert "（完整匹配）" not in login_as("clerk").get("/admin/customer/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("term,expected", [
+    ("13811112222", "13811112222"), ("138-1111-2222", "13811112222"), ("+86 138 1111 2222", "13811112222"),
+    ("008613811112222", "13811112222"), ("(021) 1234 5678", "02112345678"), ("+86 21 1234 5678", "02112345678"),
+    ("+86 10 8888 6666", "01088886666"), ("+86 010-8888-6666", "01088886666"), ("１３８１１１１２２２２", "13811112222"),
+])
+def test_a_phone_search_term_is_read_as_the_stored_digits(term, expected):
+    from kesu.permissions import normalise_phone_for_search
+
+    assert normalise_phone_for_search(term) == expected

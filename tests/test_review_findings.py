@@ -55,13 +55,14 @@ def test_staff_phone_masked_in_the_user_list_for_approver(login_as, app, staff):
     assert "13855556666" in login_as("admin").get(url).get_data(as_text=True)
 
 
-def test_handler_cannot_find_a_customer_by_masked_phone(login_as, app, staff):
+def test_handler_finds_a_customer_by_masked_phone_only_whole(login_as, app, staff):
     with app.app_context():
         make_case("质量管理部", customer=make_customer("本部门客户", "13811112222"))
     client = login_as("handler")
     page = client.get("/admin/customer/?search=本部门").get_data(as_text=True)
-    assert "本部门客户" in page and 'placeholder="名称, 联系人"' in page
-    assert "本部门客户" not in client.get("/admin/customer/?search=13811112222").get_data(as_text=True)
+    assert "本部门客户" in page and 'placeholder="名称, 联系人, 电话（完整匹配）"' in page
+    assert "本部门客户" not in client.get("/admin/customer/?search=1381111").get_data(as_text=True)
+    assert "本部门客户" in client.get("/admin/customer/?search=13811112222").get_data(as_text=True)
 
 
 def case_with_overheld_goods(app) -> tuple[int, dict]:

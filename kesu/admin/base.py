@@ -8,21 +8,25 @@ from typing import Any
 
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
+from flask_admin.actions import action
+from flask_admin.babel import lazy_gettext as admin_lazy_gettext
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.sqla.filters import FilterEqual, FilterNotEqual
 from flask_admin.form import rules
+from flask_admin.model.ajax import DEFAULT_PAGE_SIZE
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import func, or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms.validators import ValidationError
 
 from kesu.admin.exporting import ExportMixin
 from kesu.admin.failures import FailureMessagesMixin
 from kesu.admin.filters import KesuFilterConverter
+from kesu.admin.filters_arguments import ListArgumentsMixin, clean_term
 from kesu.admin.filters_related import is_record_id
 from kesu.admin.formatters import DETAIL_TYPE_FORMATTERS, TYPE_FORMATTERS, choice
 from kesu.admin.forms import KesuBaseForm, KesuInlineModelConverter, KesuModelConverter, VersionField
@@ -30,7 +34,15 @@ from kesu.admin.saved_filters import SavedFiltersMixin
 from kesu.audit import last_editor, record_event_apart
 from kesu.choices import Choices
 from kesu.extensions import db
-from kesu.permissions import can, row_condition, scope_query, sees_personal_info
+from kesu.permissions import (
+    can,
+    personal_kind,
+    row_condition,
+    scope_query,
+    sees_personal_info,
+    searches_whole_personal_values_only,
+    whole_personal_value,
+)
 from kesu.redirects import safe_return_url, without_return_parameter
 from kesu.validators import is_id_of
 
@@ -51,11 +63,42 @@ def constraint_name(exc: IntegrityError) -> str:
     return type(exc.orig).__name__
 
 
+#: A foreign-key search box answers at most this many rows a request, from at most this far in.
+MAX_LOOKUP_RESULTS = 50
+MAX_LOOKUP_OFFSET = 10_000
+
+
+def contains(column, term: str):
+    """``LIKE '%term%'`` with ``%``, ``_`` and the escape character taken literally; SQLite's LIKE already
+    ignores ASCII case, PostgreSQL's needs ILIKE."""
+    if db.engine.dialect.name == "sqlite":
+        return column.contains(term, autoescape=True)
+    return column.icontains(term, autoescape=True)
+
+
+def search_match(column, name: str, term: str):
+    """How a search term matches the column ``name`` for the current user: any part of it, except a phone or
+    e-mail this user sees masked, which matches only as a whole."""
+    kind = personal_kind(name)
+    if kind and searches_whole_personal_values_only(current_user):
+        return whole_personal_value(kind, column, term)
+    return contains(column, term)
+
+
 class ScopedAjaxLoader(QueryAjaxModelLoader):
-    """Foreign-key search boxes offer only the rows the user may see."""
+    """Foreign-key search boxes offer only the rows the user may see, search like the list's search box, and
+    answer a bounded page of rows whatever ``limit`` and ``offset`` the request asks for."""
 
     def get_query(self):
         return scope_query(super().get_query(), self.model, current_user)
+
+    def get_list(self, term: str | None, offset: int | None = 0, limit: int | None = DEFAULT_PAGE_SIZE):
+        term = clean_term(term)
+        offset = min(max(offset or 0, 0), MAX_LOOKUP_OFFSET)
+        limit = min(max(limit or DEFAULT_PAGE_SIZE, 1), MAX_LOOKUP_RESULTS)
+        condition = or_(*(search_match(field, field.key, term) for field in self._cached_fields))
+        order = self.order_by if self.order_by is not None else self.model.id  # stable pages
+        return self.get_query().filter(condition).order_by(order).offset(offset).limit(limit).all()
 
     def get_one(self, pk):
         if not is_id_of(pk, self.model.__table__.c.id):
@@ -107,7 +150,7 @@ class Section(rules.FieldSet):
             self.header, self.locked_note)
 
 
-class KesuModelView(ExportMixin, SavedFiltersMixin, FailureMessagesMixin, ModelView):
+class KesuModelView(ListArgumentsMixin, ExportMixin, SavedFiltersMixin, FailureMessagesMixin, ModelView):
     list_template = "admin/kesu_list.html"
     page_size = 50
     can_set_page_size = False
@@ -201,37 +244,31 @@ class KesuModelView(ExportMixin, SavedFiltersMixin, FailureMessagesMixin, ModelV
         return url_for(f"{trail.endpoint}.index_view", **arguments)
 
     # --- search ---------------------------------------------------------------------------------------
-    def _contains(self, column, term: str):
-        """``LIKE '%term%'`` with the term escaped; SQLite's LIKE already ignores ASCII case."""
-        if db.engine.dialect.name == "sqlite":
-            return column.contains(term, autoescape=True)
-        return column.icontains(term, autoescape=True)
-
     def _search_condition(self, name: str, term: str):
         """A related column (``customer.name``) is searched through ``customer_id IN (…)``, not a join:
         at 100,000 cases the join makes the page count three times slower."""
         if "." not in name:
-            return self._contains(getattr(self.model, name), term)
+            return search_match(getattr(self.model, name), name, term)
         relation_name, attribute = name.split(".", 1)
         relation = getattr(self.model, relation_name).property
         related = relation.mapper.class_
         (local_column,) = relation.local_columns
-        return local_column.in_(select(related.id).where(self._contains(getattr(related, attribute), term)))
+        return local_column.in_(select(related.id).where(search_match(getattr(related, attribute), name, term)))
 
-    def _searched_columns(self) -> list[str]:
-        return [name for name in (self.column_searchable_list or ())
-                if name not in self.personal_info_columns or sees_personal_info(current_user)]
+    def _search_label(self, name: str) -> str:
+        """A searched column's label; a phone or e-mail this user sees masked is marked as matched whole."""
+        label = str(self.column_labels.get(name, name))
+        if personal_kind(name) and searches_whole_personal_values_only(current_user):
+            return label + _("（完整匹配）")
+        return label
 
     def search_placeholder(self) -> str | None:
-        columns = self._searched_columns()
-        return ", ".join(str(self.column_labels.get(name, name)) for name in columns) if columns else None
+        return ", ".join(self._search_label(name) for name in self.column_searchable_list or ()) or None
 
     def _apply_search(self, query, count_query, joins, count_joins, search: str):
-        """Every word must match one of the searchable columns, as in Flask-Admin. Masked columns are not
-        searched for roles that see them masked: a search would confirm a hidden phone number."""
-        columns = self._searched_columns()
+        """Every word must match one of the searchable columns, as in Flask-Admin (see :func:`search_match`)."""
         for term in search.split():
-            condition = or_(*(self._search_condition(name, term) for name in columns))
+            condition = or_(*(self._search_condition(name, term) for name in self.column_searchable_list))
             query = query.filter(condition)
             if count_query is not None:
                 count_query = count_query.filter(condition)
@@ -294,9 +331,9 @@ class KesuModelView(ExportMixin, SavedFiltersMixin, FailureMessagesMixin, ModelV
 
     def prefill_case(self, form) -> None:
         """``?case_id=`` from a case page pre-fills the case field, if the user may see that case."""
-        case_id = request.args.get("case_id", type=int)
-        if case_id and not form.case.data and request.method == "GET":
-            form.case.data = form.case.loader.get_one(case_id)
+        case_id = request.args.get("case_id", "")
+        if is_record_id(case_id) and not form.case.data and request.method == "GET":
+            form.case.data = form.case.loader.get_one(int(case_id))
 
     # --- edit conflicts (optimistic locking) ------------------------------------------------------
     @property
@@ -330,6 +367,43 @@ class KesuModelView(ExportMixin, SavedFiltersMixin, FailureMessagesMixin, ModelV
                     rule=constraint_name(exc)), "error")
             return True
         return super().handle_view_exception(exc)
+
+    # --- bulk delete ------------------------------------------------------------------------------
+    @action("delete", admin_lazy_gettext("Delete"),
+            admin_lazy_gettext("Are you sure you want to delete selected records?"))
+    def action_delete(self, ids: list[str]) -> None:
+        """The list's "delete selected": the ids read as numbers (PostgreSQL compares no integer id with text),
+        then the selected records this user may see deleted with their audit events in one transaction, or
+        none of them with the reason."""
+        invalid = {i for i in ids if not is_record_id(str(i))}
+        if invalid:
+            flash(_("已忽略 %(n)s 个无效的记录编号。", n=len(invalid)), "warning")
+        numbers = {int(i) for i in ids if i not in invalid}
+        try:
+            records = self.get_query().filter(self.model.id.in_(numbers)).order_by(self.model.id).all()
+            if not records:
+                flash(_("没有删除任何记录：所选记录不存在或您无权查看。"), "error")
+                return
+            for record in records:
+                self.on_model_delete(record)
+                db.session.delete(record)
+            db.session.commit()
+        except ValidationError as refused:
+            db.session.rollback()
+            flash(_("没有删除任何记录：%(reason)s", reason=str(refused)), "error")
+            return
+        except IntegrityError as exc:
+            db.session.rollback()
+            flash(_("没有删除任何记录：所选记录仍被其他记录引用（%(rule)s），请先处理引用它们的记录。",
+                    rule=constraint_name(exc)), "error")
+            return
+        except SQLAlchemyError as exc:  # logged, and a message without the SQL (FailureMessagesMixin)
+            db.session.rollback()
+            self.handle_view_exception(exc)
+            return
+        for record in records:
+            self.after_model_delete(record)
+        flash(_("已删除 %(n)s 条记录。", n=len(records)), "success")
 
     # --- personal information -------------------------------------------------------------------
     def _log_personal_info_view(self) -> None:

@@ -23,6 +23,7 @@ from wtforms import BooleanField, FileField
 from wtforms.validators import InputRequired
 
 from kesu.admin.base import KesuModelView
+from kesu.admin.filters_related import is_record_id
 from kesu.audit import record_event_apart
 from kesu.choices import DOCUMENT_TYPE, RECORD_TYPE
 from kesu.documents import pdf
@@ -150,7 +151,7 @@ class DocumentActionsMixin:
 
     def _bulk_documents(self, doc_type: DocumentType):
         def run(ids: list[str]):
-            numbers = [int(i) for i in ids if str(i).isdigit()]
+            numbers = [int(i) for i in ids if is_record_id(str(i))]
             if len(numbers) > BULK_LIMIT:
                 flash(_("一次最多生成 %(n)s 份文书，请缩小选择范围。", n=BULK_LIMIT), "error")
                 return None

@@ -1,25 +1,38 @@
-"""List filters for our column types: dates typed in Shanghai time, money compared as Decimal."""
+"""List filters for our column types: dates typed in Shanghai time, money compared as Decimal, text "contains"
+taken literally; and the one check every filter value passes before it reaches the database."""
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from flask_admin.contrib.sqla import filters as sqla_filters
 from flask_admin.model import filters as model_filters
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import BigInteger, Integer, SmallInteger
 
 from kesu.timeutil import local_to_utc, utcnow
+from kesu.validators import has_control_characters
 
 DUE_SOON = timedelta(hours=24)
+#: Longer values are no filter anyone typed; they only make the query heavy.
+MAX_FILTER_VALUE_LENGTH = 200
+#: Numbers beyond NUMERIC(14, 2) with room to spare; a Decimal this size still rounds to cents.
+NUMBER_LIMIT = Decimal(10) ** 15
 
 
 def _parse_local(value: str) -> datetime:
     for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"):
         try:
-            return local_to_utc(datetime.strptime(value.strip(), fmt))
+            parsed = datetime.strptime(value.strip(), fmt)
         except ValueError:
             continue
+        try:
+            return local_to_utc(parsed)
+        except OverflowError:  # 0001-01-01 00:00 in Shanghai is before the first representable UTC moment
+            raise ValueError(value) from None
     raise ValueError(value)
 
 
@@ -85,7 +98,28 @@ MONEY_FILTERS = (
 )
 
 
+class FilterLike(sqla_filters.FilterLike):
+    """"包含": ``%`` and ``_`` typed in the value are characters, not wildcards. Flask-Admin's class name is kept:
+    saved filters name a filter by its column and class (see :mod:`kesu.admin.saved_filters`)."""
+
+    def apply(self, query, value, alias=None):
+        return query.filter(self.get_column(alias).icontains(value, autoescape=True))
+
+
+class FilterNotLike(sqla_filters.FilterNotLike):
+    """"不包含", taken literally like :class:`FilterLike`."""
+
+    def apply(self, query, value, alias=None):
+        return query.filter(~self.get_column(alias).icontains(value, autoescape=True))
+
+
+STRING_FILTERS = tuple({sqla_filters.FilterLike: FilterLike, sqla_filters.FilterNotLike: FilterNotLike}.get(f, f)
+                       for f in sqla_filters.FilterConverter.strings)
+
+
 class KesuFilterConverter(sqla_filters.FilterConverter):
+    strings = STRING_FILTERS
+
     @model_filters.convert("UTCDateTime")
     def conv_utc_datetime(self, column, name, **kwargs):
         return [f(column, name, **kwargs) for f in LOCAL_DATETIME_FILTERS]
@@ -114,6 +148,44 @@ class DueFilter(sqla_filters.BaseSQLAFilter):
 
     def operation(self):
         return _l("为")
+
+
+def integer_limit(column) -> int:
+    """The first whole number too large for ``column``: PostgreSQL casts a compared value to the column's type
+    (``smallint out of range``), SQLite takes 64 bits at most."""
+    column_type = getattr(column, "type", None)
+    if isinstance(column_type, SmallInteger):
+        return 2**15
+    if isinstance(column_type, Integer) and not isinstance(column_type, BigInteger):
+        return 2**31
+    return 2**63
+
+
+def _in_range(value: Any, limit: int) -> bool:
+    """A cleaned filter value the database can compare: whole numbers within ``limit``, finite numbers within
+    :data:`NUMBER_LIMIT` (no NaN or Infinity), each item of a list likewise."""
+    if isinstance(value, (list, tuple)):
+        return all(_in_range(item, limit) for item in value)
+    if isinstance(value, bool):
+        return True
+    if isinstance(value, int):
+        return -limit <= value < limit
+    if isinstance(value, Decimal):
+        return value.is_finite() and abs(value) < NUMBER_LIMIT
+    if isinstance(value, float):
+        return math.isfinite(value) and abs(value) < NUMBER_LIMIT
+    return True
+
+
+def is_usable_filter_value(flt, value: str) -> bool:
+    """Whether ``value`` typed for ``flt`` can be applied: short, no control characters (PostgreSQL refuses NUL),
+    accepted by the filter, and once cleaned a value the database can compare (see :func:`_in_range`)."""
+    if len(value) > MAX_FILTER_VALUE_LENGTH or has_control_characters(value):
+        return False
+    try:
+        return bool(flt.validate(value)) and _in_range(flt.clean(value), integer_limit(getattr(flt, "column", None)))
+    except (ArithmeticError, ValueError, TypeError):  # Flask-Admin's int(float("inf")) is an OverflowError
+        return False
 
 
 def filter_sentence(view, flt, value: str) -> str:

@@ -11,8 +11,9 @@ from kesu.extensions import db
 
 
 def is_record_id(value: str) -> bool:
-    """ASCII digits only (``"²".isdigit()`` is true) and within a 64-bit integer."""
-    return value.isascii() and value.isdecimal() and int(value) < 2**63
+    """ASCII digits only (``"²".isdigit()`` is true) and within the ``INTEGER`` of every id column (32 bits on
+    PostgreSQL, which refuses a larger value compared with one)."""
+    return value.isascii() and value.isdecimal() and len(value) < 12 and int(value) < 2**31
 
 
 class LiveOptions:

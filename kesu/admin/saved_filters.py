@@ -2,7 +2,6 @@
 the list's 已保存的筛选 menu. Each set belongs to its user and list; saving, renaming and deleting are audited."""
 from __future__ import annotations
 
-import re
 from collections import Counter
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -15,13 +14,13 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from forms.saved_filter import SaveFilterForm
-from kesu.admin.filters import filter_sentence
+from kesu.admin.filters import filter_sentence, is_usable_filter_value
+from kesu.admin.filters_arguments import FILTER_ARG, clean_search
 from kesu.extensions import db
 from kesu.models import SavedFilter
 
 MAX_PER_LIST = 50
 SEARCH_LENGTH = 200
-_FILTER_ARG = re.compile(r"flt(\d+)_(.+)")
 
 
 def _is_number(text: str) -> bool:
@@ -57,10 +56,11 @@ class SavedFiltersMixin:
             first.setdefault(arg, value)  # Flask-Admin reads an argument's first value
         filters = []
         for arg, value in first.items():
-            match = _FILTER_ARG.fullmatch(arg)
-            if match and match.group(2) in by_url_key and self._filter_args[match.group(2)][1].validate(value):
+            match = FILTER_ARG.fullmatch(arg)
+            if match and match.group(2) in by_url_key and is_usable_filter_value(self._filter_args[match.group(2)][1],
+                                                                                 value):
                 filters.append((int(match.group(1)), by_url_key[match.group(2)], value))
-        search = first.get("search", "").strip()[:SEARCH_LENGTH] or None
+        search = (clean_search(first.get("search"))[0] or "")[:SEARCH_LENGTH] or None
         sort_column = self._sortable_name(first.get("sort", ""))
         return {"filters": [[key, value] for _pos, key, value in sorted(filters)], "search": search,
                 "sort_column": sort_column, "sort_desc": bool(sort_column) and _nonzero(first.get("desc", ""))}

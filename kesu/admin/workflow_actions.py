@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from forms.workflow import ActionForm, action_form_class
+from kesu.admin.filters_related import is_record_id
 from kesu.audit import last_editor
 from kesu.extensions import db
 from kesu.permissions import scope_query
@@ -123,7 +124,7 @@ class WorkflowActionsMixin:
 
     def _selected(self) -> list[Any]:
         """The selected records the user may see, in the order of their numbers; other ids are ignored."""
-        ids = [int(part) for part in request.args.get("ids", "").split(",") if part.isdigit()][:500]
+        ids = [int(part) for part in request.args.get("ids", "").split(",") if is_record_id(part)][:500]
         query = scope_query(db.session.query(self.model), self.model, current_user)
         return query.filter(self.model.id.in_(ids)).order_by(self.model.id).all() if ids else []
 
