@@ -34,6 +34,7 @@ from kesu.models import (
     SlaRule,
     User,
 )
+from kesu.validators import normal_phone
 
 STAFF = frozenset({"admin", "clerk", "handler", "approver", "finance", "auditor"})
 ALL_BUT_HANDLER = STAFF - {"handler"}
@@ -191,15 +192,11 @@ def searches_whole_personal_values_only(user: Any) -> bool:
 
 
 def normalise_phone_for_search(term: str) -> str:
-    """A phone as typed in a search box, as the digits of a stored number: ``+86 138-1234-5678`` →
-    ``13812345678``, ``(021) 1234 5678`` → ``02112345678``, ``+86 10 8888 6666`` → ``01088886666``."""
-    digits = _PHONE_SEPARATORS.sub("", unicodedata.normalize("NFKC", term))
-    for prefix in ("+86", "0086"):
-        if digits.startswith(prefix):
-            national = digits[len(prefix):]
-            mobile_or_trunk = national.startswith("0") or (national.startswith("1") and len(national) == 11)
-            return national if mobile_or_trunk else "0" + national
-    return digits
+    """A phone as typed in a search box, as the digits of a stored number (read as the forms read it, see
+    :func:`kesu.validators.normal_phone`): ``+86 138-1234-5678`` → ``13812345678``, ``(021) 1234 5678`` →
+    ``02112345678``, ``+86 10 8888 6666`` → ``01088886666``; what is no phone number, without its separators."""
+    normal = normal_phone(term)
+    return normal.replace("-", "") if normal else _PHONE_SEPARATORS.sub("", unicodedata.normalize("NFKC", term))
 
 
 def whole_personal_value(kind: str, column, term: str):

@@ -86,13 +86,13 @@ def column_bounds(type_: TypeEngine) -> tuple[Decimal, int | None] | None:
     return None
 
 
-def is_id_of(value: object, column) -> bool:
-    """``value`` is ASCII digits naming an id that ``column`` (an integer primary key) can hold; anything else
-    would fail in the database's cast instead of finding nothing."""
+def is_id_of(value: object, type_: TypeEngine) -> bool:
+    """``value`` is ASCII digits (``"²".isdigit()`` is true) naming an id a column of ``type_`` can hold; anything
+    else would fail in the database's cast (PostgreSQL) instead of finding nothing."""
     text = str(value)
     if not (text.isascii() and text.isdecimal()) or len(text) > 20:
         return False
-    limit, _places = column_bounds(column.type)
+    limit, _places = column_bounds(type_)
     return int(text) < limit
 
 

@@ -101,7 +101,7 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
         return self.get_query().filter(condition).order_by(order).offset(offset).limit(limit).all()
 
     def get_one(self, pk):
-        if not is_id_of(pk, self.model.__table__.c.id):
+        if not is_id_of(pk, self.model.__table__.c.id.type):
             return None
         condition = row_condition(self.model, current_user)
         record = super().get_one(pk)

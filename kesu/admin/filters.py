@@ -11,10 +11,10 @@ from flask_admin.contrib.sqla import filters as sqla_filters
 from flask_admin.model import filters as model_filters
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import BigInteger, Integer, SmallInteger
+
 
 from kesu.timeutil import local_to_utc, utcnow
-from kesu.validators import has_control_characters
+from kesu.validators import column_bounds, has_control_characters
 
 DUE_SOON = timedelta(hours=24)
 #: Longer values are no filter anyone typed; they only make the query heavy.
@@ -153,12 +153,8 @@ class DueFilter(sqla_filters.BaseSQLAFilter):
 def integer_limit(column) -> int:
     """The first whole number too large for ``column``: PostgreSQL casts a compared value to the column's type
     (``smallint out of range``), SQLite takes 64 bits at most."""
-    column_type = getattr(column, "type", None)
-    if isinstance(column_type, SmallInteger):
-        return 2**15
-    if isinstance(column_type, Integer) and not isinstance(column_type, BigInteger):
-        return 2**31
-    return 2**63
+    bounds = column_bounds(getattr(column, "type", None))
+    return int(bounds[0]) if bounds is not None and bounds[1] == 0 else 2**63
 
 
 def _in_range(value: Any, limit: int) -> bool:

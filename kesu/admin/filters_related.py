@@ -5,15 +5,17 @@ from collections.abc import Callable
 
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import Integer, select
 
 from kesu.extensions import db
+from kesu.validators import is_id_of
+
+ID_TYPE = Integer()
 
 
 def is_record_id(value: str) -> bool:
-    """ASCII digits only (``"²".isdigit()`` is true) and within the ``INTEGER`` of every id column (32 bits on
-    PostgreSQL, which refuses a larger value compared with one)."""
-    return value.isascii() and value.isdecimal() and len(value) < 12 and int(value) < 2**31
+    """An id any kesu table can hold: every id column is ``INTEGER`` (see :func:`kesu.validators.is_id_of`)."""
+    return is_id_of(value, ID_TYPE)
 
 
 class LiveOptions:
