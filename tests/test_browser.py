@@ -1,7 +1,7 @@
 """A real browser (Debian's chromium through Playwright): log in, open the list, and walk a case and its claim
 through every state by clicking the action buttons and filling their dialogs, as each role would.
 
-Screenshots go to ``$KESU_SCREENSHOTS`` when set (to look at them), else to the test's temporary folder."""
+Screenshots go to ``$KESU_TEST_SCREENSHOTS`` when set (to look at them), else to the test's temporary folder."""
 from __future__ import annotations
 
 import os
@@ -110,7 +110,7 @@ def test_a_case_and_its_claim_go_through_every_state_in_the_browser(app, staff, 
     from tests.factories import department, make_claim, user
     from tests.test_workflow import _make_legal_reviewer
 
-    shots = Path(os.environ.get("KESU_SCREENSHOTS") or tmp_path)
+    shots = Path(os.environ.get("KESU_TEST_SCREENSHOTS") or tmp_path)
     shots.mkdir(parents=True, exist_ok=True)
     with app.app_context():
         _make_legal_reviewer()
@@ -178,7 +178,7 @@ def test_clerk_downloads_an_acknowledgement_with_one_click(app, staff, live_serv
         case.status = "accepted"
         db.session.commit()
         case_id, case_no = case.id, case.case_no
-    shots = Path(os.environ.get("KESU_SCREENSHOTS") or tmp_path)
+    shots = Path(os.environ.get("KESU_TEST_SCREENSHOTS") or tmp_path)
     shots.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
@@ -203,7 +203,7 @@ def test_auditor_saves_a_filter_reruns_it_from_the_menu_and_sees_the_chain_statu
     from kesu.models import Case
     from tests.test_exports import status_equals
 
-    shots = Path(os.environ.get("KESU_SCREENSHOTS") or tmp_path)
+    shots = Path(os.environ.get("KESU_TEST_SCREENSHOTS") or tmp_path)
     shots.mkdir(parents=True, exist_ok=True)
     with app.app_context():
         first = db.session.scalar(db.select(Case).order_by(Case.id))
