@@ -10,7 +10,7 @@ import math
 import time
 from datetime import datetime, timezone
 
-from flask import Flask, Response, current_app, flash, render_template, request
+from flask import Flask, Response, current_app, flash, g, render_template, request
 from flask_babel import gettext as _
 from flask_limiter import MetaLimit, RequestLimit
 
@@ -46,8 +46,12 @@ def _failed(response: Response) -> bool:
 
 
 def _refuse(breached: RequestLimit) -> Response:
-    """The login page with the lock's end, status 429; the refusal goes on the audit trail."""
+    """The login page with the lock's end, status 429; the refusal goes on the audit trail, once per request
+    (the account's and the address's limit may both be reached)."""
     from forms.login import LoginForm
+
+    if "kesu_login_refusal" in g:
+        return g.kesu_login_refusal
 
     until = max(breached.reset_at, int(time.time()) + 1)
     minutes = max(1, math.ceil((until - time.time()) / 60))
@@ -58,22 +62,23 @@ def _refuse(breached: RequestLimit) -> Response:
                  comment=f"{'账号' if kind == ACCOUNT else '地址'} {who} 登录失败次数过多，锁定至 {until_local}")
     db.session.commit()
     flash(_("登录失败次数过多，已暂时锁定，请 %(minutes)s 分钟后再试。", minutes=minutes), "error")
-    return Response(render_template("login.html", form=LoginForm()), status=429)
+    g.kesu_login_refusal = Response(render_template("login.html", form=LoginForm()), status=429)
+    return g.kesu_login_refusal
 
 
-def _limit(config_key: str, meta_key: str, key_function) -> dict:
+def _limit(config_key: str, key_function) -> dict:
     return {
         "key_func": key_function,
         "methods": ["POST"],
         "deduct_when": _failed,
         "on_breach": _refuse,
-        "meta_limits": [MetaLimit(lambda: current_app.config[meta_key], key_function=key_function)],
+        "meta_limits": [MetaLimit(lambda: current_app.config["LOGIN_LOCK_AFTER"], key_function=key_function)],
         "limit_value": lambda: current_app.config[config_key],
     }
 
 
 def throttled(view):
     """The login view, limited per account and per address."""
-    per_account = _limit("LOGIN_LIMIT_PER_ACCOUNT", "LOGIN_LOCK_AFTER", _account_key)
-    per_address = _limit("LOGIN_LIMIT_PER_ADDRESS", "LOGIN_LOCK_AFTER", _address_key)
+    per_account = _limit("LOGIN_LIMIT_PER_ACCOUNT", _account_key)
+    per_address = _limit("LOGIN_LIMIT_PER_ADDRESS", _address_key)
     return limiter.limit(**per_account)(limiter.limit(**per_address)(view))
