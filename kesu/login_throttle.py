@@ -10,7 +10,7 @@ import math
 import time
 from datetime import datetime, timezone
 
-from flask import Flask, Response, current_app, flash, g, render_template, request
+from flask import Flask, Response, current_app, flash, render_template, request
 from flask_babel import gettext as _
 from flask_limiter import MetaLimit, RequestLimit
 
@@ -46,12 +46,9 @@ def _failed(response: Response) -> bool:
 
 
 def _refuse(breached: RequestLimit) -> Response:
-    """The login page with the lock's end, status 429; the refusal goes on the audit trail, once per request
-    (the account's and the address's limit may both be reached)."""
+    """The login page with the lock's end, status 429; the refusal goes on the audit trail. Flask-Limiter stops at
+    the first limit breached, so a request is refused once even when both are reached."""
     from forms.login import LoginForm
-
-    if "kesu_login_refusal" in g:
-        return g.kesu_login_refusal
 
     until = max(breached.reset_at, int(time.time()) + 1)
     minutes = max(1, math.ceil((until - time.time()) / 60))
@@ -62,8 +59,7 @@ def _refuse(breached: RequestLimit) -> Response:
                  comment=f"{'账号' if kind == ACCOUNT else '地址'} {who} 登录失败次数过多，锁定至 {until_local}")
     db.session.commit()
     flash(_("登录失败次数过多，已暂时锁定，请 %(minutes)s 分钟后再试。", minutes=minutes), "error")
-    g.kesu_login_refusal = Response(render_template("login.html", form=LoginForm()), status=429)
-    return g.kesu_login_refusal
+    return Response(render_template("login.html", form=LoginForm()), status=429)
 
 
 def _limit(config_key: str, key_function) -> dict:

@@ -179,12 +179,3 @@ def test_failures_count_across_instances_sharing_redis(tmp_path):
         assert LiveClient(second.url).login("kefu", PASSWORD).status == 429
         assert LiveClient(first.url).login("zhuguan", PASSWORD).status == 302
 
-
-def test_reaching_both_limits_at_once_is_one_refusal(app, staff, client):
-    app.config.update(LOGIN_LIMIT_PER_ACCOUNT="3 per 5 minutes", LOGIN_LIMIT_PER_ADDRESS="3 per 5 minutes")
-    client.fetch_csrf()
-    for _attempt in range(3):
-        _fail(client, "clerk")
-    page = _fail(client, "clerk").get_data(as_text=True)
-    assert page.count("登录失败次数过多") == 1
-    assert len(_events(app, "login_locked")) == 1
