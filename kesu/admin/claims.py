@@ -45,6 +45,11 @@ class ClaimView(DocumentActionsMixin, WorkflowActionsMixin, KesuModelView):
     inline_models = ((LossItem, {"form_columns": ("id", "description", "quantity", "unit_price"),
                                  "column_labels": LABELS}),)
 
+    def create_form(self, obj=None):
+        form = super().create_form(obj)
+        self.prefill_case(form)
+        return form
+
     def on_model_change(self, form, model: Claim, is_created: bool) -> None:
         if model.claimed_amount is None or model.claimed_amount <= 0:
             raise ValidationError(_("索赔金额必须大于 0。"))
