@@ -18,7 +18,10 @@ run: setup
 # The suite runs on SQLite and, when KESU_TEST_DATABASE_URL names a server, on PostgreSQL at the same time (one
 # core each); the PostgreSQL run's output follows the SQLite run's. Either failing fails the target.
 PG_LOG := $(VENV)/pytest-postgresql.log
-test: setup
+# The accessibility check's axe-core, from the npm registry when npm exists (the browser test is skipped without it).
+AXE_CORE := axe-core@4.14.1
+AXE_STAMP := $(VENV)/node/.$(AXE_CORE)
+test: setup $(AXE_STAMP)
 	@if [ -n "$$KESU_TEST_DATABASE_URL" ]; then \
 		$(BIN)/python -m pytest --basetemp=$(VENV)/tmp-postgresql > $(PG_LOG) 2>&1 & pg=$$!; \
 	fi; \
@@ -29,6 +32,10 @@ test: setup
 	exit $$(( sqlite || postgres ))
 
 setup: $(STAMP) translations db
+
+$(AXE_STAMP): $(STAMP)
+	@if command -v npm >/dev/null 2>&1 && npm install --silent --no-audit --no-fund --prefix $(VENV)/node $(AXE_CORE); \
+	then touch $@; else echo "axe-core could not be installed with npm; the accessibility check will be skipped"; fi
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

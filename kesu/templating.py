@@ -26,6 +26,12 @@ def _current_language() -> str:
     return "zh_Hans_CN" if locale is None or locale.language == "zh" else str(locale)
 
 
+def html_lang(code: str) -> str:
+    """A language of ``LANGUAGES`` as HTML's ``lang`` writes it (BCP 47): ``zh_Hans_CN`` → ``zh-CN``, so browsers
+    pick Simplified Chinese glyphs and screen readers the right voice; ``en`` → ``en``."""
+    return "zh-CN" if code.startswith("zh") else code.split("_")[0]
+
+
 def register(app: Flask) -> None:
     @app.context_processor
     def kesu_helpers():
@@ -41,4 +47,5 @@ def register(app: Flask) -> None:
             "user_can": lambda operation, model_name: can(current_user, operation, getattr(models, model_name)),
             "languages": current_app.config["LANGUAGES"],
             "current_language": _current_language(),
+            "html_lang": html_lang,
         }

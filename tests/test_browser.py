@@ -318,3 +318,110 @@ def test_every_page_kind_runs_under_the_content_security_policy(app, staff, live
         page.screenshot(path=str(tmp_path / "csp-error-page.png"), full_page=True)
         browser.close()
     assert refused == []
+
+
+AXE_CORE = Path(__file__).parents[1] / ".venv" / "node" / "node_modules" / "axe-core" / "axe.min.js"
+SERIOUS = "r => r.violations.filter(v => ['serious', 'critical'].includes(v.impact))" \
+          ".map(v => v.id + ' ' + v.nodes.map(n => n.target.join(' ')).slice(0, 3).join(', '))"
+
+
+@pytest.mark.skipif(not AXE_CORE.exists(), reason="axe-core is not installed: `make test` installs it with npm "
+                                                  "(npm install --prefix .venv/node axe-core), npm was missing")
+def test_axe_finds_no_serious_violation_in_chinese_or_english(app, staff, live_server, tmp_path):
+    """The login page, the home page, a list, a case's page and its edit form, in both languages, against
+    WCAG 2 A/AA and axe's best practices. The context bypasses the CSP only so axe's script can be injected."""
+    from playwright.sync_api import sync_playwright
+
+    from kesu.extensions import db
+    from kesu.models import Case
+    from tests.factories import PASSWORD
+
+    with app.app_context():
+        case_id = db.session.scalar(db.select(Case.id).order_by(Case.id))
+    axe, found = AXE_CORE.read_text(), {}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
+        page = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN",
+                                   bypass_csp=True).new_page()
+
+        def check(path: str, language: str) -> None:
+            page.goto(live_server + path)
+            page.add_script_tag(content=axe)
+            run = "axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']})"
+            found[language, path] = page.evaluate(f"{run}.then({SERIOUS})")
+
+        for language in ("zh_Hans_CN", "en"):
+            page.goto(live_server + f"/lang/{language}")
+            check("/login", language)
+            page.fill("input[name=username]", "handler")
+            page.fill("input[name=password]", PASSWORD)
+            page.click("button[type=submit]")
+            for path in ("/admin/", "/admin/case/", f"/admin/case/details/?id={case_id}",
+                         f"/admin/case/edit/?id={case_id}"):
+                check(path, language)
+            page.click("form[action='/logout'] button[type=submit]")
+        browser.close()
+    assert len(found) == 10 and not any(found.values()), found
+
+
+def test_keyboard_slash_focuses_the_search_and_j_k_enter_open_a_row(app, staff, live_server, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
+        desk = Desk(browser, live_server, tmp_path)
+        page = desk.open("clerk", "/admin/case/")
+        page.keyboard.press("/")
+        assert page.evaluate("document.activeElement.name") == "search"
+        page.keyboard.type("j")  # typed into the search box, not a move
+        assert page.input_value("form[role=search] input[name=search]") == "j"
+        page.locator("h4").first.click()  # out of the box
+        page.keyboard.press("ArrowDown")  # no row chosen yet: the page scrolls, no row is chosen
+        assert page.locator("tr.kesu-current").count() == 0
+        page.keyboard.press("j")
+        page.keyboard.press("j")
+        page.keyboard.press("k")
+        page.keyboard.press("ArrowDown")
+        second = page.locator("table.model-list tbody tr").nth(1)
+        assert "kesu-current" in second.get_attribute("class")
+        assert page.evaluate("document.activeElement.classList.contains('kesu-current')")
+        wanted = second.locator("[data-kesu-open]").first.get_attribute("href")
+        page.screenshot(path=str(tmp_path / "row-chosen.png"))
+        page.keyboard.press("Enter")
+        page.wait_for_url("**/admin/case/details/**")
+        assert page.url.endswith(wanted)
+        browser.close()
+
+
+@pytest.mark.parametrize(("width", "language"), [(390, "zh_Hans_CN"), (1366, "en")])
+def test_the_case_list_stays_readable_on_a_phone_and_a_laptop(app, staff, live_server, tmp_path, width, language):
+    """The page never scrolls sideways (the table scrolls inside its frame on a phone), at 1366 px the English
+    list fits, each row is one line high, and a long summary is cut with an ellipsis, its whole text in the title."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.factories import PASSWORD, make_case
+
+    long_title = "洗衣机脱水时剧烈晃动并发出异响，客户要求上门检修或者退货"
+    with app.app_context():
+        make_case(title=long_title)
+    shots = Path(os.environ.get("KESU_TEST_SCREENSHOTS") or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
+        page = browser.new_context(viewport={"width": width, "height": 900}).new_page()
+        page.goto(live_server + f"/lang/{language}")
+        page.goto(live_server + "/login")
+        page.fill("input[name=username]", "clerk")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.goto(live_server + "/admin/case/")
+        page.screenshot(path=str(shots / f"case-list-{width}-{language}.png"), full_page=True)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        frame = page.locator(".table-responsive")
+        if width >= 1366:
+            assert frame.evaluate("f => f.scrollWidth <= f.clientWidth")
+            heights = page.locator("table.model-list tbody tr").evaluate_all("rows => rows.map(r => r.offsetHeight)")
+            assert max(heights) < 2 * min(heights), heights
+        clipped = page.locator(f"td.col-title .kesu-clip[title='{long_title}']")
+        assert clipped.evaluate("e => e.scrollWidth > e.clientWidth")  # shown shortened
+        browser.close()
