@@ -123,10 +123,6 @@ class Statuses:
     def open(self) -> tuple[str, ...]:
         return self.of_kind(Kind.OPEN)
 
-    @property
-    def not_open(self) -> tuple[str, ...]:
-        return self.of_kind(Kind.CLOSED, Kind.FINAL)
-
     def with_document(self, doc_type: str) -> frozenset[str]:
         """The statuses in which ``doc_type`` can be issued."""
         return frozenset(s.key for s in self if doc_type in s.documents)
