@@ -1,6 +1,7 @@
-"""The small dialogs behind the workflow buttons: one form per action, asking only what the step needs.
+"""The small dialogs behind the workflow buttons, made from the fields each transition declares.
 
-``ACTION_FORMS[(machine, action)]`` names the form; an action not listed asks for an optional comment.
+``action_form_class(machine, action)`` is the dialog of that step: one form field per declared
+:class:`kesu.workflow.core.Field`, in declaration order, its widget and input rules chosen by the field's type.
 A form's :meth:`ActionForm.workflow_fields` turns what was typed into the keyword arguments of
 ``kesu.workflow.perform``; the workflow checks them again, so a form is a convenience, never the rule.
 """
@@ -12,17 +13,17 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_babel.speaklater import LazyString
 from sqlalchemy import select
-from wtforms import DecimalField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (BooleanField, DateField, DecimalField, HiddenField, IntegerField, RadioField, SelectField,
+                     StringField, TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from forms.meta import KesuFormMeta
 from kesu.admin.forms import LocalDateTimeField
-from kesu.choices import CHANNEL, COMPENSATION_FORM, PAYMENT_METHOD, RESOLUTION_TYPE
 from kesu.extensions import db
 from kesu.models import Department, User
 from kesu.validators import MoneyAmount
-
-TEXT = (Length(max=2000, message=_l("最多 2000 个字。")),)
+from kesu.workflow import MACHINES
+from kesu.workflow.core import Field, FieldType, Transition
 
 
 def required(label) -> DataRequired:
@@ -55,49 +56,6 @@ class ActionForm(FlaskForm):
         return valid
 
 
-def text_form(name: str, label, *, is_required: bool, description=None) -> type[ActionForm]:
-    """A dialog with one text box (``reason``, ``comment``, ``opinion``, ``content`` or ``decision``)."""
-    validators = [required(label)] if is_required else [Optional()]
-    field = TextAreaField(label, validators=[*validators, *TEXT], description=description,
-                          render_kw={"rows": 3})
-    return type(f"{name.title()}Form", (ActionForm,), {name: field})
-
-
-CommentForm = text_form("comment", _l("意见"), is_required=False)
-
-
-class AssignForm(ActionForm):
-    department = SelectField(_l("责任部门"), coerce=int, validators=[InputRequired(message=_l("请选择责任部门。"))])
-    handler = SelectField(_l("处理人"), coerce=int, validators=[InputRequired(message=_l("请选择处理人。"))],
-                          description=_l("处理人须属于所选责任部门"))
-    comment = TextAreaField(_l("分派说明"), validators=[Optional(), *TEXT], render_kw={"rows": 2})
-
-    def prepare(self, record: Any) -> None:
-        departments = db.session.scalars(select(Department).order_by(Department.id)).all()
-        handlers = db.session.scalars(select(User).where(User.role == "handler", User.active.is_(True))
-                                      .order_by(User.department_id, User.full_name)).all()
-        self.department.choices = [(d.id, d.name) for d in departments]
-        self.handler.choices = [(u.id, f"{u}（{u.department.name if u.department else '—'}）") for u in handlers]
-        if record.department_id and not self.is_submitted():
-            self.department.data = record.department_id
-
-    def workflow_fields(self) -> dict[str, Any]:
-        return {"department": db.session.get(Department, self.department.data),
-                "handler": db.session.get(User, self.handler.data), "comment": self.comment.data or None}
-
-
-class ProposeForm(ActionForm):
-    resolution_type = SelectField(_l("处理方式"), choices=RESOLUTION_TYPE.pairs(),
-                                  validators=[InputRequired(message=_l("请选择处理方式。"))])
-    amount = DecimalField(_l("金额（元）"), places=2, validators=[Optional(), MoneyAmount()],
-                          description=_l("退款、赔偿等涉及金额时填写"))
-    comment = TextAreaField(_l("方案说明"), validators=[required(_l("方案说明")), *TEXT], render_kw={"rows": 3})
-
-
-class NotifyForm(ActionForm):
-    channel = SelectField(_l("通知渠道"), choices=CHANNEL.pairs(), validators=[InputRequired()])
-
-
 def _whole_number(value: Any) -> int | None:
     """A radio value as int; anything else becomes None, which the range check then refuses."""
     try:
@@ -106,67 +64,98 @@ def _whole_number(value: Any) -> int | None:
         return None
 
 
-class CloseForm(ActionForm):
-    satisfaction = RadioField(_l("满意度"), coerce=_whole_number, choices=[(n, str(n)) for n in range(1, 6)],
-                              validate_choice=False,
-                              validators=[InputRequired(message=_l("请选择满意度（1 到 5）。")),
-                                          NumberRange(min=1, max=5, message=_l("满意度只能是 1 到 5。"))],
-                              description=_l("1 非常不满意 … 5 非常满意"))
-    feedback = TextAreaField(_l("回访意见"), validators=[required(_l("回访意见")), *TEXT], render_kw={"rows": 3})
-    reason = TextAreaField(_l("未经客户确认结案的理由"), validators=[Optional(), *TEXT], render_kw={"rows": 2},
-                           description=_l("客户未签字确认处理结果时必填"))
+def _text(field: Field, rows: int):
+    validators = [required(field.label) if field.asked_as_required else Optional(),
+                  Length(max=field.max_length, message=_l("最多 %(n)s 个字。", n=field.max_length))]
+    if field.type is FieldType.TEXT:
+        return StringField(field.label, validators=validators, description=field.description or "")
+    return TextAreaField(field.label, validators=validators, description=field.description or "",
+                         render_kw={"rows": rows})
 
 
-class ExtendForm(ActionForm):
-    new_deadline = LocalDateTimeField(_l("新的截止时间"), validators=[InputRequired(message=_l("请填写新的截止时间。"))],
-                                      description=_l("北京时间，如 2026-12-20 17:30；只能延期一次，最多 30 天"))
-    reason = TextAreaField(_l("延期理由"), validators=[required(_l("延期理由")), *TEXT], render_kw={"rows": 3})
+def _presence(field: Field, message) -> list:
+    return [InputRequired(message=message)] if field.asked_as_required else [Optional()]
 
 
-class AssessForm(ActionForm):
-    verified_loss = DecimalField(_l("核定损失（元）"), places=2,
-                                 validators=[InputRequired(message=_l("请填写核定损失。")), MoneyAmount()])
-    compensation_form = SelectField(_l("赔偿形式"), choices=COMPENSATION_FORM.pairs(), validators=[InputRequired()])
-    comment = TextAreaField(_l("核定说明"), validators=[Optional(), *TEXT], render_kw={"rows": 2})
+def _form_field(field: Field, rows: int):
+    """The WTForms field that asks for ``field``."""
+    kind, label = field.type, field.label
+    if kind in (FieldType.TEXT, FieldType.LONG_TEXT):
+        return _text(field, rows)
+    if kind is FieldType.CHOICE:
+        return SelectField(label, choices=field.choices.pairs(), description=field.description or "",
+                           validators=_presence(field, _l("请选择%(field)s。", field=label)))
+    if kind in (FieldType.USER, FieldType.DEPARTMENT):  # choices from the database: ActionForm.prepare
+        return SelectField(label, coerce=int, description=field.description or "",
+                           validators=_presence(field, _l("请选择%(field)s。", field=label)))
+    if kind is FieldType.MONEY:
+        return DecimalField(label, places=2, description=field.description or "",
+                            validators=[*_presence(field, _l("请填写%(field)s。", field=label)),
+                                        MoneyAmount(allow_zero=not field.positive)])
+    if kind is FieldType.INTEGER and field.minimum is not None and field.maximum is not None:
+        span = {"field": label, "min": field.minimum, "max": field.maximum}
+        return RadioField(label, coerce=_whole_number, validate_choice=False, description=field.description or "",
+                          choices=[(n, str(n)) for n in range(field.minimum, field.maximum + 1)],
+                          validators=[*_presence(field, _l("请选择%(field)s（%(min)s 到 %(max)s）。", **span)),
+                                      NumberRange(min=field.minimum, max=field.maximum,
+                                                  message=_l("%(field)s只能是 %(min)s 到 %(max)s。", **span))])
+    if kind is FieldType.INTEGER:
+        return IntegerField(label, description=field.description or "",
+                            validators=_presence(field, _l("请填写%(field)s。", field=label)))
+    if kind is FieldType.DATETIME:
+        return LocalDateTimeField(label, description=field.description or "",
+                                  validators=_presence(field, _l("请填写%(field)s。", field=label)))
+    if kind is FieldType.DATE:
+        return DateField(label, description=field.description or "",
+                         validators=_presence(field, _l("请填写%(field)s。", field=label)))
+    return BooleanField(label, description=field.description or "")
 
 
-class SubmitForApprovalForm(ActionForm):
-    amount = DecimalField(_l("拟赔金额（元）"), places=2,
-                          validators=[InputRequired(message=_l("请填写拟赔金额。")), MoneyAmount(allow_zero=False)])
-    comment = TextAreaField(_l("说明"), validators=[Optional(), *TEXT], render_kw={"rows": 2})
+class TransitionForm(ActionForm):
+    """A dialog made from a transition's fields (the generated classes set ``fields``)."""
+
+    fields: tuple[Field, ...] = ()
+
+    def prepare(self, record: Any) -> None:
+        for field in self.fields:
+            if field.type is FieldType.DEPARTMENT:
+                departments = db.session.scalars(select(Department).order_by(Department.id)).all()
+                self[field.name].choices = [(d.id, d.name) for d in departments]
+                if record.department_id and not self.is_submitted():
+                    self[field.name].data = record.department_id
+            elif field.type is FieldType.USER:
+                users = db.session.scalars(select(User).where(User.role == field.role, User.active.is_(True))
+                                           .order_by(User.department_id, User.full_name)).all()
+                self[field.name].choices = [(u.id, f"{u}（{u.department.name if u.department else '—'}）")
+                                            for u in users]
+
+    def workflow_fields(self) -> dict[str, Any]:
+        """What was typed; departments and users as records (an unknown id becomes None)."""
+        values = super().workflow_fields()
+        for field in self.fields:
+            if field.type is FieldType.DEPARTMENT and field.name in values:
+                values[field.name] = db.session.get(Department, values[field.name])
+            elif field.type is FieldType.USER and field.name in values:
+                values[field.name] = db.session.get(User, values[field.name])
+        return values
 
 
-class PayForm(ActionForm):
-    method = SelectField(_l("支付方式"), choices=PAYMENT_METHOD.pairs(), validators=[InputRequired()])
-    amount = DecimalField(_l("支付金额（元）"), places=2,
-                          validators=[InputRequired(message=_l("请填写支付金额。")), MoneyAmount(allow_zero=False)],
-                          description=_l("可分次支付，累计不超过批准金额"))
-    voucher_no = StringField(_l("凭证号"), validators=[required(_l("凭证号")), Length(max=50)])
+def dialog_for(machine: str, transition: Transition) -> type[TransitionForm]:
+    """The dialog class of ``transition``: a lone text box gets three rows, an optional note beside other
+    fields two."""
+    alone = len(transition.fields) == 1
+    attributes: dict[str, Any] = {"fields": transition.fields}
+    for field in transition.fields:
+        rows = 3 if alone or field.asked_as_required else 2
+        attributes[field.name] = _form_field(field, rows)
+    name = "".join(part.title() for part in f"{machine}_{transition.key}".split("_")) + "Form"
+    return type(name, (TransitionForm,), attributes)
 
 
-ACTION_FORMS: dict[tuple[str, str], type[ActionForm]] = {
-    ("case", "accept"): text_form("reason", _l("受理意见（投诉成立的依据）"), is_required=True),
-    ("case", "reject"): text_form("reason", _l("不予受理的理由"), is_required=True,
-                                  description=_l("将写入给客户的通知")),
-    ("case", "assign"): AssignForm,
-    ("case", "propose"): ProposeForm,
-    ("case", "send_back"): text_form("comment", _l("退回意见"), is_required=True),
-    ("case", "notify"): NotifyForm,
-    ("case", "customer_agree"): text_form("opinion", _l("客户意见"), is_required=True),
-    ("case", "customer_disagree"): text_form("opinion", _l("客户意见"), is_required=True),
-    ("case", "follow_up"): text_form("content", _l("回访内容"), is_required=True),
-    ("case", "close"): CloseForm,
-    ("case", "escalate"): text_form("reason", _l("升级理由"), is_required=True),
-    ("case", "extend"): ExtendForm,
-    ("case", "appeal"): text_form("reason", _l("申诉理由"), is_required=True),
-    ("claim", "assess"): AssessForm,
-    ("claim", "submit_for_approval"): SubmitForApprovalForm,
-    ("claim", "reject"): text_form("comment", _l("驳回理由"), is_required=True),
-    ("claim", "pay"): PayForm,
-    ("accountability", "appeal"): text_form("reason", _l("申诉理由"), is_required=True),
-    ("accountability", "decide_appeal"): text_form("decision", _l("申诉处理决定"), is_required=True),
-}
+ACTION_FORMS: dict[tuple[str, str], type[TransitionForm]] = {
+    (machine.name, transition.key): dialog_for(machine.name, transition)
+    for machine in MACHINES.values() for transition in machine.transitions.values()}
 
 
 def action_form_class(machine: str, action: str) -> type[ActionForm]:
-    return ACTION_FORMS.get((machine, action), CommentForm)
+    return ACTION_FORMS[(machine, action)]

@@ -30,6 +30,10 @@ class Choices:
             return ""
         return str(self._labels.get(key, key))
 
+    def lazy_label(self, key: str) -> object:
+        """The label as declared (a lazy string, translated where it is shown)."""
+        return self._labels[key]
+
     def pairs(self) -> list[tuple[str, object]]:
         """``[(key, label)]`` for WTForms ``choices`` and Flask-Admin ``column_choices``."""
         return list(self._labels.items())

@@ -33,6 +33,7 @@ from kesu.models import (
 )
 from kesu.numbering import format_number
 from kesu.timeutil import SHANGHAI, utcnow
+from kesu.workflow.statuses import CASE_STATUSES
 
 CHUNK = 5000
 DEMO_MARKER = "demo_loaded"
@@ -82,9 +83,8 @@ DEMO_USERS = (
     ("shenji", "auditor", None, "0", "何晓东"),
 )
 
-# Workflow order of the happy path; a case in a later state has the fields of every earlier one.
-CASE_PATH = ("registered", "accepted", "investigating", "solution_proposed", "approved", "customer_notified",
-             "customer_confirmed", "implementing", "follow_up", "closed", "archived")
+# Workflow order of the main path; a case in a later state has the fields of every earlier one.
+CASE_PATH = CASE_STATUSES.path
 CASE_WEIGHTS = {"registered": 6, "accepted": 6, "investigating": 10, "solution_proposed": 5, "approved": 4,
                 "customer_notified": 4, "customer_confirmed": 3, "implementing": 5, "follow_up": 5, "closed": 30,
                 "archived": 15, "rejected": 5, "reopened": 2}
@@ -194,7 +194,8 @@ def _case_row(rng: random.Random, status: str, received_at: datetime, customer_i
     product, model_no = rng.choice(PRODUCTS)
     problem = rng.choice(PROBLEMS.get(category.name, PROBLEMS["其他"]))
     channel = rng.choice(CHANNEL.keys)
-    reached = CASE_PATH.index(status) if status in CASE_PATH else (9 if status == "reopened" else 0)
+    off_path = CASE_PATH.index("closed") if status == "reopened" else 0  # reopened after closing; rejected at once
+    reached = CASE_PATH.index(status) if status in CASE_PATH else off_path
     handler_name = rng.choice(("zhiliang", "shengchan", "wuliu", "xiaoshou"))
     handler = users.get(handler_name)
     row = {

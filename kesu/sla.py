@@ -5,8 +5,9 @@ worked in lieu (调休). The calendar is the ``holiday`` table, seeded from ``ch
 administrators. A year with no row in that table is *unknown*: it is counted Monday–Friday and the record
 says so (:func:`unknown_years`); nothing crashes.
 
-Which clock runs is data too: ``SlaRule`` rows (clock, customer tier, market → amount and unit), the most
-specific active rule winning and, between equally specific ones, the shorter limit.
+Which clock runs is data too: each status declares the clock it starts (:mod:`kesu.workflow.statuses`), and
+``SlaRule`` rows (clock, customer tier, market → amount and unit) its limit, the most specific active rule
+winning and, between equally specific ones, the shorter limit.
 """
 from __future__ import annotations
 
@@ -23,15 +24,11 @@ from kesu.extensions import db
 from kesu.models import Case, Claim, Customer, Holiday, SlaRule
 from kesu.choices import SLA_CLOCK
 from kesu.timeutil import format_local, local_to_utc, to_local, utcnow
+from kesu.workflow.statuses import CASE_STATUSES, CLAIM_STATUSES
 
-#: Statuses whose records are still running against a clock (closing stops it).
-CASE_CLOCKS = {"registered": "first_response", "accepted": "internal_check", "investigating": "department_reply",
-               "reopened": "internal_check"}
-#: Serious or batch complaints are 8D cases: investigation starts with the 4-hour containment clock.
-EIGHT_D_CLOCKS = {"investigating": "containment"}
-CLAIM_CLOCKS = {"submitted": "claim_review", "preliminary_review": "claim_review",
-                "investigating": "claim_investigation"}
-EIGHT_D_SEVERITIES = ("major", "critical")
+#: Which clock each status starts is declared with the status (:mod:`kesu.workflow.statuses`).
+STATUSES_OF = {Case: CASE_STATUSES, Claim: CLAIM_STATUSES}
+
 #: Deadlines are never counted back before this year, so older calendars are not copied.
 CALENDAR_SEED_FROM = 2024
 
@@ -152,13 +149,10 @@ def rule_for_record(clock: str, record: Any) -> SlaRule | None:
 
 def clock_for(record: Any) -> str | None:
     """The clock that runs while ``record`` is in its current status, if any."""
-    if isinstance(record, Case):
-        if record.status in EIGHT_D_CLOCKS and (record.is_batch or record.severity in EIGHT_D_SEVERITIES):
-            return EIGHT_D_CLOCKS[record.status]
-        return CASE_CLOCKS.get(record.status)
-    if isinstance(record, Claim):
-        return CLAIM_CLOCKS.get(record.status)
-    return None
+    statuses = STATUSES_OF.get(type(record))
+    if statuses is None or record.status not in statuses:
+        return None
+    return statuses[record.status].clock_for(record)
 
 
 def start_clock(record: Any, now: datetime | None = None) -> datetime | None:

@@ -15,6 +15,7 @@ from kesu.admin.formatters import link_to, money_column
 from kesu.choices import ACCOUNTABILITY_CAUSE, ACCOUNTABILITY_MEASURE, ACCOUNTABILITY_STATUS
 from kesu.labels import LABELS
 from kesu.models import Accountability, Department
+from kesu.workflow.statuses import ACCOUNTABILITY_STATUSES
 
 
 class AccountabilityView(DocumentActionsMixin, WorkflowActionsMixin, KesuModelView):
@@ -31,7 +32,7 @@ class AccountabilityView(DocumentActionsMixin, WorkflowActionsMixin, KesuModelVi
     column_details_list = ("case", "status", "person", "department", "cause", "facts", "measure", "fine_amount",
                            "improvement", "decided_by", "decided_at", "appeal_reason", "appeal_decision",
                            "executed_at", "created_at")
-    form_columns = ("case", "person", "department", "cause", "facts", "measure", "fine_amount", "improvement")
+    form_columns = ACCOUNTABILITY_STATUSES.form_fields
     form_ajax_refs = {"case": AJAX_CASE, "person": AJAX_USER}
     details_template = "admin/workflow_details.html"
 

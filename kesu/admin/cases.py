@@ -39,6 +39,7 @@ from kesu.models import Case, Category, ContactLog, Department, GoodsHold, User
 from kesu.timeutil import utcnow
 from kesu.uploads import UploadRefused, attachment_type, clean_filename
 from kesu.workflow.case import may_edit_investigation
+from kesu.workflow.statuses import CASE_STATUSES
 
 AJAX_CUSTOMER = {"fields": ("name", "contact_person", "phone"), "placeholder": _l("输入客户名称或电话搜索"),
                  "page_size": 20, "minimum_input_length": 1}
@@ -64,7 +65,7 @@ class GoodsHoldInline(InlineFormAdmin):
         check_goods_hold(model)
 
 
-INVESTIGATION_FIELDS = ("containment", "root_cause", "corrective_action", "preventive_action", "goods_holds")
+INVESTIGATION_FIELDS = CASE_STATUSES.group("investigation").fields
 
 
 class CaseView(DocumentActionsMixin, WorkflowActionsMixin, KesuModelView):
@@ -107,21 +108,10 @@ class CaseView(DocumentActionsMixin, WorkflowActionsMixin, KesuModelView):
     details_template = "admin/case_details.html"
 
     # Status and what the workflow decides (validity, resolution, customer confirmation, satisfaction) are
-    # never fields: only the action buttons change them. Department and handler are set by "assign".
-    form_columns = (
-        "received_at", "channel", "market", "customer", "category", "severity", "is_batch", "title",
-        "description", "customer_demand", "product", "model_no", "part_no", "lot_no", "quantity", "defect_rate",
-        "department", "handler", *INVESTIGATION_FIELDS, "is_typical", "lessons_learned",
-    )
-    form_rules = (
-        Section(("received_at", "channel", "market", "customer", "category", "severity", "is_batch", "title",
-                 "description", "customer_demand"), _l("投诉登记")),
-        Section(("product", "model_no", "part_no", "lot_no", "quantity", "defect_rate"), _l("产品信息")),
-        Section(("department", "handler"), _l("责任部门")),
-        Section(INVESTIGATION_FIELDS, _l("调查（8D）"),
-                locked_note=_l("调查（8D）和受影响货物只能在“调查中”状态由责任部门的处理人填写。")),
-        Section(("is_typical", "lessons_learned"), _l("案例库")),
-    )
+    # never fields: only the action buttons change them. The groups, and who edits each in which status, are
+    # declared with the statuses.
+    form_columns = CASE_STATUSES.form_fields
+    form_rules = tuple(Section(g.fields, g.label, locked_note=g.locked_note) for g in CASE_STATUSES.groups)
     form_ajax_refs = {"customer": AJAX_CUSTOMER, "handler": AJAX_USER}
     form_args = {
         "title": {"description": _l("一句话概括投诉内容，便于列表查看")},
@@ -132,9 +122,10 @@ class CaseView(DocumentActionsMixin, WorkflowActionsMixin, KesuModelView):
     bulk_actions = ("accept", "assign", "escalate", "archive")
 
     def locked_fields(self, case: Case | None) -> tuple[str, ...]:
-        locked: tuple[str, ...] = () if current_user.role == "admin" else ("department", "handler")
+        """The status's locks, and the 8D fields for all but the responsible department (none on a new case)."""
+        locked = super().locked_fields(case)
         if case is None or not may_edit_investigation(case, current_user):
-            locked += INVESTIGATION_FIELDS
+            locked += tuple(name for name in INVESTIGATION_FIELDS if name not in locked)
         return locked
 
     def on_model_change(self, form, model: Case, is_created: bool) -> None:

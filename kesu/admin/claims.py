@@ -15,6 +15,7 @@ from kesu.admin.formatters import due_column, link_to, money_column
 from kesu.choices import APPROVAL_DECISION, APPROVAL_KIND, CLAIM_STATUS, COMPENSATION_FORM, PAYMENT_METHOD, ROLE
 from kesu.labels import LABELS
 from kesu.models import Approval, Claim, LossItem, Payment, User
+from kesu.workflow.statuses import CLAIM_STATUSES
 
 AJAX_CLAIM = {"fields": ("claim_no",), "placeholder": _l("输入索赔编号搜索"), "minimum_input_length": 2}
 MONEY_FORMATTERS = {name: money_column for name in (
@@ -40,7 +41,7 @@ class ClaimView(DocumentActionsMixin, WorkflowActionsMixin, KesuModelView):
                            "verified_loss", "compensation_form", "proposed_amount", "proposed_by",
                            "approved_amount", "payment_deadline", "next_due_at", "closed_at", "created_at")
     details_template = "admin/claim_details.html"
-    form_columns = ("case", "claimed_amount", "reason", "compensation_form", "payment_deadline", "loss_items")
+    form_columns = CLAIM_STATUSES.form_fields
     form_ajax_refs = {"case": AJAX_CASE}
     inline_models = ((LossItem, {"form_columns": ("id", "description", "quantity", "unit_price"),
                                  "column_labels": LABELS}),)

@@ -45,6 +45,11 @@ class WorkflowActionsMixin:
     def _may_start(self, transition: Transition) -> bool:
         return current_user.role == "admin" or current_user.role in transition.roles
 
+    def locked_fields(self, record: Any) -> tuple[str, ...]:
+        """The fields of the groups the record's status (a new record's: the first) closes to the user's role."""
+        states = self.machine.states
+        return states.locked_fields(states.initial if record is None else record.status, current_user.role)
+
     def _details_url(self, record: Any) -> str:
         return url_for(".details_view", id=record.id, url=safe_return_url(request.args.get("url")))
 

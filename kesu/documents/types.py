@@ -14,13 +14,7 @@ from kesu.choices import DOCUMENT_TYPE
 from kesu.documents.schemas import AccountabilityDocumentSchema, CaseDocumentSchema, ClaimDocumentSchema
 from kesu.documents.fields import DocumentSchema
 from kesu.models import Accountability, Case, Claim
-
-#: Statuses of a case after it was accepted (not registered, not rejected).
-CASE_ACCEPTED = frozenset({"accepted", "investigating", "solution_proposed", "approved", "customer_notified",
-                           "customer_confirmed", "implementing", "follow_up", "closed", "archived", "reopened"})
-CASE_INVESTIGATED = CASE_ACCEPTED - {"accepted"}
-CASE_DECIDED = frozenset({"rejected", "approved", "customer_notified", "customer_confirmed", "implementing",
-                          "follow_up", "closed", "archived", "reopened"})
+from kesu.workflow.statuses import ACCOUNTABILITY_STATUSES, CASE_STATUSES, CLAIM_STATUSES, Statuses
 
 
 @dataclass(frozen=True)
@@ -34,13 +28,18 @@ class DocumentType:
     sequence_code: str
     model: type
     schema: type[DocumentSchema]
-    #: Statuses the record must be in for the document to make sense.
-    statuses: frozenset[str]
+    #: The record's statuses, each of which declares the documents that apply in it.
+    states: Statuses
     #: ``(field, label)``: values of the dumped data the document cannot be issued without.
     required: tuple[tuple[str, Any], ...] = ()
     roles: frozenset[str] = frozenset({"admin", "clerk"})
     #: Further checks on the dumped data: ``check(data) -> refusal or None``.
     checks: tuple[Any, ...] = field(default=())
+
+    @property
+    def statuses(self) -> frozenset[str]:
+        """Statuses the record must be in for the document to make sense."""
+        return self.states.with_document(self.key)
 
     @property
     def label(self) -> str:
@@ -76,20 +75,19 @@ def _rejected_needs_reason(data: dict[str, Any]) -> str | None:
 
 
 DOCUMENT_TYPES: dict[str, DocumentType] = {t.key: t for t in (
-    DocumentType("acknowledgement", "受理回执", "客诉回执", "ACK", Case, CaseDocumentSchema, CASE_ACCEPTED,
+    DocumentType("acknowledgement", "受理回执", "客诉回执", "ACK", Case, CaseDocumentSchema, CASE_STATUSES,
                  required=(("first_response_due", _l("首次答复期限")),)),
-    DocumentType("investigation_report", "调查报告", "调查报告", "INV", Case, CaseDocumentSchema, CASE_INVESTIGATED,
+    DocumentType("investigation_report", "调查报告", "调查报告", "INV", Case, CaseDocumentSchema, CASE_STATUSES,
                  required=(("department", _l("责任部门")), ("root_cause", _l("根本原因"))),
                  roles=frozenset({"admin", "clerk", "handler"})),
-    DocumentType("settlement_agreement", "和解协议", "和解协议", "SET", Claim, ClaimDocumentSchema,
-                 frozenset({"approved", "customer_confirmed", "paid", "closed"}),
+    DocumentType("settlement_agreement", "和解协议", "和解协议", "SET", Claim, ClaimDocumentSchema, CLAIM_STATUSES,
                  required=(("approved_amount", _l("批准金额")),)),
-    DocumentType("result_notice", "处理结果通知书", "结果通知", "RES", Case, CaseDocumentSchema, CASE_DECIDED,
+    DocumentType("result_notice", "处理结果通知书", "结果通知", "RES", Case, CaseDocumentSchema, CASE_STATUSES,
                  required=(("is_valid", _l("是否成立")),), checks=(_rejected_needs_reason,)),
-    DocumentType("transfer_slip", "客诉传递单", "传递单", "TRN", Case, CaseDocumentSchema, CASE_INVESTIGATED,
+    DocumentType("transfer_slip", "客诉传递单", "传递单", "TRN", Case, CaseDocumentSchema, CASE_STATUSES,
                  required=(("department", _l("责任部门")),), roles=frozenset({"admin", "clerk", "handler"})),
     DocumentType("accountability_decision", "责任追究决定书", "追责决定", "ACC", Accountability,
-                 AccountabilityDocumentSchema, frozenset({"approved", "notified", "appealed", "executed"}),
+                 AccountabilityDocumentSchema, ACCOUNTABILITY_STATUSES,
                  required=(("measure", _l("处理措施")), ("decided_by", _l("决定人"))),
                  roles=frozenset({"admin", "clerk", "approver"})),
 )}

@@ -4,11 +4,11 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from kesu.choices import ACCOUNTABILITY_STATUS
 from kesu.timeutil import utcnow
-from kesu.workflow.core import Machine
+from kesu.workflow.core import Field, FieldType, Machine
+from kesu.workflow.statuses import ACCOUNTABILITY_STATUSES
 
-ACCOUNTABILITY = Machine("accountability", ACCOUNTABILITY_STATUS, case_of=lambda record: record.case)
+ACCOUNTABILITY = Machine("accountability", ACCOUNTABILITY_STATUSES, case_of=lambda record: record.case)
 
 
 def not_about_oneself(record, actor, f):
@@ -34,8 +34,10 @@ def record_execution(record, actor, f):
 ACCOUNTABILITY.add("approve", _l("批准"), ["proposed"], "approved", ["approver"], preconditions=[not_about_oneself],
                    effects=[record_decision])
 ACCOUNTABILITY.add("notify", _l("告知当事人"), ["approved"], "notified", ["clerk", "approver"])
-ACCOUNTABILITY.add("appeal", _l("当事人申诉"), ["notified"], "appealed", ["clerk", "approver"], required=["reason"],
+ACCOUNTABILITY.add("appeal", _l("当事人申诉"), ["notified"], "appealed", ["clerk", "approver"],
+                   fields=[Field("reason", FieldType.LONG_TEXT, _l("申诉理由"), required=True)],
                    effects=[record_appeal])
-ACCOUNTABILITY.add("decide_appeal", _l("申诉处理"), ["appealed"], "notified", ["approver"], required=["decision"],
+ACCOUNTABILITY.add("decide_appeal", _l("申诉处理"), ["appealed"], "notified", ["approver"],
+                   fields=[Field("decision", FieldType.LONG_TEXT, _l("申诉处理决定"), required=True)],
                    preconditions=[not_about_oneself], effects=[record_appeal_decision])
 ACCOUNTABILITY.add("execute", _l("执行"), ["notified"], "executed", ["approver"], effects=[record_execution])

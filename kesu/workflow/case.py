@@ -6,24 +6,21 @@ from datetime import timedelta
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from kesu.choices import CASE_STATUS, CHANNEL, RESOLUTION_TYPE
+from kesu.choices import CHANNEL, RESOLUTION_TYPE
 from kesu.models import ContactLog, Department, User
 from kesu.settings import setting
 from kesu.timeutil import local_today, utcnow
-from kesu.workflow.core import Machine
+from kesu.workflow.core import Field, FieldType, Machine
+from kesu.workflow.statuses import CASE_STATUSES
 
-CASE = Machine("case", CASE_STATUS)
-
-OPEN = ("registered", "accepted", "investigating", "solution_proposed", "approved", "customer_notified",
-        "customer_confirmed", "implementing", "follow_up", "reopened")
+CASE = Machine("case", CASE_STATUSES)
 
 
 def may_edit_investigation(case, user) -> bool:
-    """The 8D fields and goods on hold: the responsible department's handler, while investigating (or an admin)."""
-    if user.role == "admin":
-        return True
-    return (user.role == "handler" and case.status == "investigating"
-            and case.department_id is not None and case.department_id == user.department_id)
+    """The 8D fields and goods on hold: whom the status lets edit them; a handler only for their department's case."""
+    if not CASE_STATUSES.may_edit(case.status, "investigation", user.role):
+        return False
+    return user.role != "handler" or (case.department_id is not None and case.department_id == user.department_id)
 
 
 def _log(case, actor, channel: str, content: str, opinion: str | None = None, outcome: str | None = None) -> None:
@@ -169,34 +166,54 @@ def reopen(case, actor, f):
     case.escalation_level = (case.escalation_level or 0) + 1
 
 
-CASE.add("accept", _l("受理"), ["registered"], "accepted", ["clerk"], required=["reason"], effects=[record_valid])
-CASE.add("reject", _l("不予受理"), ["registered"], "rejected", ["clerk"], required=["reason"],
-         effects=[record_invalid])
+def reason(label, description=None) -> Field:
+    return Field("reason", FieldType.LONG_TEXT, label, required=True, description=description)
+
+
+CASE.add("accept", _l("受理"), ["registered"], "accepted", ["clerk"],
+         fields=[reason(_l("受理意见（投诉成立的依据）"))], effects=[record_valid])
+CASE.add("reject", _l("不予受理"), ["registered"], "rejected", ["clerk"],
+         fields=[reason(_l("不予受理的理由"), _l("将写入给客户的通知"))], effects=[record_invalid])
 CASE.add("assign", _l("分派责任部门"), ["accepted", "reopened"], "investigating", ["clerk"],
-         required=["department", "handler"], guards=[valid_assignment], effects=[assign_department])
+         fields=[Field("department", FieldType.DEPARTMENT, _l("责任部门"), required=True),
+                 Field("handler", FieldType.USER, _l("处理人"), required=True, role="handler",
+                       description=_l("处理人须属于所选责任部门")),
+                 Field("comment", FieldType.LONG_TEXT, _l("分派说明"))],
+         guards=[valid_assignment], effects=[assign_department])
 CASE.add("propose", _l("拟定处理方案"), ["investigating"], "solution_proposed", ["handler"],
-         required=["resolution_type"], preconditions=[investigation_written],
-         guards=[known_resolution, non_negative_amount],
+         fields=[Field("resolution_type", FieldType.CHOICE, _l("处理方式"), required=True, choices=RESOLUTION_TYPE),
+                 Field("amount", FieldType.MONEY, _l("金额（元）"), description=_l("退款、赔偿等涉及金额时填写")),
+                 Field("comment", FieldType.LONG_TEXT, _l("方案说明"), required_on_form=True)],
+         preconditions=[investigation_written], guards=[known_resolution, non_negative_amount],
          effects=[record_proposal])
 CASE.add("send_back", _l("退回重新调查"), ["solution_proposed"], "investigating", ["approver"],
-         required=["comment"])
+         fields=[Field("comment", FieldType.LONG_TEXT, _l("退回意见"), required=True)])
 CASE.add("approve", _l("审批通过"), ["solution_proposed"], "approved", ["approver"],
          preconditions=[not_own_proposal, within_approval_limit])
-CASE.add("notify", _l("通知客户"), ["approved"], "customer_notified", ["clerk"], required=["channel"],
+CASE.add("notify", _l("通知客户"), ["approved"], "customer_notified", ["clerk"],
+         fields=[Field("channel", FieldType.CHOICE, _l("通知渠道"), required=True, choices=CHANNEL)],
          guards=[known_channel], effects=[notify_customer])
 CASE.add("customer_agree", _l("客户同意"), ["customer_notified"], "customer_confirmed", ["clerk"],
-         required=["opinion"], effects=[customer_agrees])
+         fields=[Field("opinion", FieldType.LONG_TEXT, _l("客户意见"), required=True)], effects=[customer_agrees])
 CASE.add("customer_disagree", _l("客户不同意"), ["customer_notified"], "solution_proposed", ["clerk"],
-         required=["opinion"], effects=[customer_disagrees])
+         fields=[Field("opinion", FieldType.LONG_TEXT, _l("客户意见"), required=True)], effects=[customer_disagrees])
 CASE.add("implement", _l("开始执行"), ["customer_confirmed"], "implementing", ["clerk", "handler"])
-CASE.add("follow_up", _l("回访客户"), ["implementing"], "follow_up", ["clerk"], required=["content"],
-         effects=[start_follow_up])
-CASE.add("close", _l("结案"), ["follow_up"], "closed", ["clerk"], required=["satisfaction", "feedback"],
+CASE.add("follow_up", _l("回访客户"), ["implementing"], "follow_up", ["clerk"],
+         fields=[Field("content", FieldType.LONG_TEXT, _l("回访内容"), required=True)], effects=[start_follow_up])
+CASE.add("close", _l("结案"), ["follow_up"], "closed", ["clerk"],
+         fields=[Field("satisfaction", FieldType.INTEGER, _l("满意度"), required=True, minimum=1, maximum=5,
+                       description=_l("1 非常不满意 … 5 非常满意")),
+                 Field("feedback", FieldType.LONG_TEXT, _l("回访意见"), required=True),
+                 Field("reason", FieldType.LONG_TEXT, _l("未经客户确认结案的理由"),
+                       description=_l("客户未签字确认处理结果时必填"))],
          guards=[satisfaction_one_to_five, confirmed_or_reason], effects=[close_case])
 CASE.add("archive", _l("归档"), ["closed"], "archived", ["clerk"], effects=[archive_case])
-CASE.add("escalate", _l("升级"), OPEN, None, ["clerk", "handler", "approver"], required=["reason"],
-         effects=[raise_level])
-CASE.add("extend", _l("延期"), OPEN, None, ["clerk", "approver"], required=["new_deadline", "reason"],
+CASE.add("escalate", _l("升级"), CASE_STATUSES.open, None, ["clerk", "handler", "approver"],
+         fields=[reason(_l("升级理由"))], effects=[raise_level])
+CASE.add("extend", _l("延期"), CASE_STATUSES.open, None, ["clerk", "approver"],
+         fields=[Field("new_deadline", FieldType.DATETIME, _l("新的截止时间"), required=True,
+                       description=_l("北京时间，如 2026-12-20 17:30；只能延期一次，最多 30 天")),
+                 reason(_l("延期理由"))],
          preconditions=[not_extended_before], guards=[deadline_within_limit], effects=[extend_deadline])
-CASE.add("appeal", _l("客户申诉"), ["closed", "rejected"], "reopened", ["clerk"], required=["reason"],
-         preconditions=[within_appeal_period], effects=[reopen])
+CASE.add("appeal", _l("客户申诉"), ["closed", "rejected"], "reopened", ["clerk"], fields=[reason(_l("申诉理由"))],
+         preconditions=[within_appeal_period], effects=[reopen], reopens=True)

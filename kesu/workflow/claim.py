@@ -7,14 +7,15 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from kesu.choices import APPROVAL_KIND, CLAIM_STATUS, COMPENSATION_FORM, PAYMENT_METHOD
+from kesu.choices import APPROVAL_KIND, COMPENSATION_FORM, PAYMENT_METHOD
 from kesu.extensions import db
 from kesu.models import Approval, Payment, User
 from kesu.settings import setting
 from kesu.timeutil import utcnow
-from kesu.workflow.core import Machine
+from kesu.workflow.core import Field, FieldType, Machine
+from kesu.workflow.statuses import CLAIM_STATUSES
 
-CLAIM = Machine("claim", CLAIM_STATUS, case_of=lambda claim: claim.case)
+CLAIM = Machine("claim", CLAIM_STATUSES, case_of=lambda claim: claim.case)
 
 
 def money(value: Decimal | None) -> str:
@@ -166,19 +167,29 @@ def close_claim(claim, actor, f):
 CLAIM.add("review", _l("初审"), ["submitted"], "preliminary_review", ["clerk"])
 CLAIM.add("investigate", _l("调查核实"), ["preliminary_review"], "investigating", ["clerk", "handler"])
 CLAIM.add("assess", _l("核定损失"), ["investigating"], "assessed", ["clerk", "handler"],
-          required=["verified_loss", "compensation_form"], guards=[verified_within_claimed],
-          effects=[record_assessment])
-CLAIM.add("submit_for_approval", _l("提交审批"), ["assessed"], "pending_approval", ["clerk"], required=["amount"],
+          fields=[Field("verified_loss", FieldType.MONEY, _l("核定损失（元）"), required=True),
+                  Field("compensation_form", FieldType.CHOICE, _l("赔偿形式"), required=True,
+                        choices=COMPENSATION_FORM),
+                  Field("comment", FieldType.LONG_TEXT, _l("核定说明"))],
+          guards=[verified_within_claimed], effects=[record_assessment])
+CLAIM.add("submit_for_approval", _l("提交审批"), ["assessed"], "pending_approval", ["clerk"],
+          fields=[Field("amount", FieldType.MONEY, _l("拟赔金额（元）"), required=True, positive=True),
+                  Field("comment", FieldType.LONG_TEXT, _l("说明"))],
           guards=[proposal_within_verified], effects=[record_proposal])
 CLAIM.add("countersign", _l("会签"), ["pending_approval"], None, ["approver", "finance"],
           eligible=countersigner,
           preconditions=[can_countersign], effects=[record_countersign])
 CLAIM.add("approve", _l("审批"), ["pending_approval"], None, ["approver"],
           preconditions=[not_own_proposal, countersigns_in, not_already_escalated_by, someone_can_approve],
-          effects=[approve_or_pass_up])
-CLAIM.add("reject", _l("驳回"), ["pending_approval"], "rejected", ["approver"], required=["comment"],
+          effects=[approve_or_pass_up], outcomes=["approved"])
+CLAIM.add("reject", _l("驳回"), ["pending_approval"], "rejected", ["approver"],
+          fields=[Field("comment", FieldType.LONG_TEXT, _l("驳回理由"), required=True)],
           preconditions=[not_own_proposal], effects=[record_rejection])
 CLAIM.add("confirm", _l("客户确认"), ["approved"], "customer_confirmed", ["clerk"])
-CLAIM.add("pay", _l("支付"), ["customer_confirmed"], None, ["finance"], required=["method", "amount", "voucher_no"],
-          guards=[payment_within_approved], effects=[record_payment])
+CLAIM.add("pay", _l("支付"), ["customer_confirmed"], None, ["finance"],
+          fields=[Field("method", FieldType.CHOICE, _l("支付方式"), required=True, choices=PAYMENT_METHOD),
+                  Field("amount", FieldType.MONEY, _l("支付金额（元）"), required=True, positive=True,
+                        description=_l("可分次支付，累计不超过批准金额")),
+                  Field("voucher_no", FieldType.TEXT, _l("凭证号"), required=True, max_length=50)],
+          guards=[payment_within_approved], effects=[record_payment], outcomes=["paid"])
 CLAIM.add("close", _l("结案"), ["paid", "rejected"], "closed", ["clerk"], effects=[close_claim])

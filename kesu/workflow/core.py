@@ -5,22 +5,27 @@ or the Chinese sentence saying why the step is refused. Effects change the recor
 contact-log entries) and may choose the target. ``perform`` checks everything before it changes anything, so
 a refused call leaves the session as it found it; the audit trail gets one ``transition`` event carrying the
 actor, the comment and every changed field (status old → new included), in the caller's transaction.
+
+A transition also declares the fields its dialog asks for (:class:`Field`, typed); the panel's dialogs are made
+from them (:mod:`forms.workflow`), and what each status means is declared in :mod:`kesu.workflow.statuses`.
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
 
+from kesu import sla  # the module, not its names: kesu.sla reads kesu.workflow.statuses while this imports
 from kesu.audit import acting_as
 from kesu.choices import ROLE, Choices
 from kesu.extensions import db
-from kesu.sla import start_clock
 from kesu.timeutil import utcnow
+from kesu.workflow.statuses import Statuses
 
 Guard = Callable[[Any, Any, dict], "str | None"]
 Effect = Callable[[Any, Any, dict], "str | None"]
@@ -47,6 +52,50 @@ FIELD_LABELS = {
 }
 
 
+class FieldType(StrEnum):
+    TEXT = "text"  # one line
+    LONG_TEXT = "long_text"  # a paragraph
+    CHOICE = "choice"  # one key of ``Field.choices``
+    MONEY = "money"  # yuan, two decimal places (the label says 元)
+    DATE = "date"
+    DATETIME = "datetime"  # Beijing time in the dialog, UTC in the record
+    USER = "user"  # an active user of ``Field.role``
+    DEPARTMENT = "department"
+    INTEGER = "integer"  # within ``Field.minimum`` … ``Field.maximum`` when given
+    BOOLEAN = "boolean"
+
+
+@dataclass(frozen=True)
+class Field:
+    """A value a transition asks for: its name in ``perform(**fields)``, its type and the dialog's label."""
+
+    name: str
+    type: FieldType
+    label: Any
+    #: ``perform`` refuses the step without it.
+    required: bool = False
+    #: Asked as required in the dialog (a person writes it) although ``perform`` does not insist on it.
+    required_on_form: bool = False
+    description: Any = None
+    choices: Choices | None = None
+    #: MONEY: whether 0 is refused; INTEGER: the range.
+    positive: bool = False
+    minimum: int | None = None
+    maximum: int | None = None
+    #: TEXT and LONG_TEXT: the longest value accepted.
+    max_length: int = 2000
+    #: USER: the role the user must have.
+    role: str | None = None
+
+    @property
+    def asked_as_required(self) -> bool:
+        return self.required or self.required_on_form
+
+
+#: The field of a transition that declares none: an optional comment.
+COMMENT = Field("comment", FieldType.LONG_TEXT, _l("意见"))
+
+
 class WorkflowError(Exception):
     """A refused step. ``str(error)`` is the Chinese sentence to show the user."""
 
@@ -56,9 +105,9 @@ class Transition:
     key: str
     label: object
     sources: frozenset[str]
-    target: str | None  # None: stays in its state (escalate, extend, countersign, a partial payment)
+    target: str | None  # None: stays in its state (escalate, extend, countersign) unless an effect picks an outcome
     roles: frozenset[str]
-    required: tuple[str, ...] = ()
+    fields: tuple[Field, ...] = (COMMENT,)
     #: Narrows ``roles`` by who the actor is (legal or finance staff for a countersign): returns None or the
     #: reason; an ineligible user is not offered the button at all.
     eligible: Callable[[Any], "str | None"] | None = None
@@ -67,21 +116,43 @@ class Transition:
     preconditions: tuple[Guard, ...] = ()
     guards: tuple[Guard, ...] = ()
     effects: tuple[Effect, ...] = ()
+    #: Leads from a closed status back to an open one (an appeal): the only way out of a decided record.
+    reopens: bool = False
+    #: Statuses an effect may choose instead of ``target`` (a claim approved within the limit, paid in full).
+    outcomes: frozenset[str] = frozenset()
+
+    @property
+    def targets(self) -> frozenset[str]:
+        """Every status the step can lead to."""
+        return self.outcomes | ({self.target} if self.target else set())
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        """The names of the fields ``perform`` cannot go without."""
+        return tuple(f.name for f in self.fields if f.required)
 
 
 @dataclass
 class Machine:
     name: str
-    statuses: Choices
+    #: What each status means (:mod:`kesu.workflow.statuses`).
+    states: Statuses
     transitions: dict[str, Transition] = field(default_factory=dict)
     #: The case a record belongs to, for the handler's department rule.
     case_of: Callable[[Any], Any] = lambda record: record
 
+    @property
+    def statuses(self) -> Choices:
+        """The stored keys and their labels."""
+        return self.states.choices
+
     def add(self, key: str, label, sources: Sequence[str], target: str | None, roles: Sequence[str], *,
-            required: Sequence[str] = (), eligible: Callable[[Any], "str | None"] | None = None,
-            preconditions: Sequence[Guard] = (), guards: Sequence[Guard] = (), effects: Sequence[Effect] = ()) -> None:
-        self.transitions[key] = Transition(key, label, frozenset(sources), target, frozenset(roles), tuple(required),
-                                           eligible, tuple(preconditions), tuple(guards), tuple(effects))
+            fields: Sequence[Field] = (COMMENT,), eligible: Callable[[Any], "str | None"] | None = None,
+            preconditions: Sequence[Guard] = (), guards: Sequence[Guard] = (), effects: Sequence[Effect] = (),
+            reopens: bool = False, outcomes: Sequence[str] = ()) -> None:
+        self.transitions[key] = Transition(key, label, frozenset(sources), target, frozenset(roles), tuple(fields),
+                                           eligible, tuple(preconditions), tuple(guards), tuple(effects), reopens,
+                                           frozenset(outcomes))
 
 
 def _blank(value: Any) -> bool:
@@ -149,11 +220,13 @@ def run(machine: Machine, record: Any, action: str, actor: Any, fields: dict) ->
         for effect in transition.effects:
             chosen = effect(record, actor, fields)
             if chosen:
+                if chosen not in transition.outcomes:
+                    raise ValueError(f"{machine.name}.{transition.key} chose undeclared status {chosen!r}")
                 target = chosen
         if target:
             record.status = target
             if target != old_status and hasattr(record, "next_due_at"):
-                start_clock(record)  # the clock of the new status, from the SLA rules
+                sla.start_clock(record)  # the clock of the new status, from the SLA rules
     record.updated_at = utcnow()  # marks the record changed, so its version moves even when the status stays
     comment = fields.get("comment") or fields.get("reason") or fields.get("opinion") or ""
     record._audit_action = "transition"
