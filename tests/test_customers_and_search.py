@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from kesu.extensions import db
-from kesu.models import Case, Category, Customer
+from kesu.models import AuditEvent, Case, Category, Customer
 from tests.factories import make_case, make_claim, make_customer
 
 PHONE = "13812345678"
@@ -176,6 +176,9 @@ def test_case_with_a_new_customer_creates_both_in_one_step(app, login_as, record
         assert customer.phone == "13900001111"
         case = db.session.scalar(select(Case).where(Case.customer_id == customer.id))
         assert case.title == "热水器漏水"
+        created = set(db.session.execute(select(AuditEvent.record_type, AuditEvent.username).where(
+            AuditEvent.action == "insert", AuditEvent.record_id.in_((customer.id, case.id)))).all())
+        assert {("customer", "clerk"), ("case", "clerk")} <= created
 
 
 def test_case_without_customer_or_new_customer_name_is_refused(app, login_as, records):

@@ -148,9 +148,9 @@ class CaseView(DocumentActionsMixin, WorkflowActionsMixin, KesuModelView):
     # Status and what the workflow decides (validity, resolution, customer confirmation, satisfaction) are
     # never fields: only the action buttons change them. Department and handler are set by "assign".
     form_columns = (
-        "received_at", "channel", "market", "customer", *NEW_CUSTOMER_FIELDS, "category", "severity", "is_batch", "title",
-        "description", "customer_demand", "product", "model_no", "part_no", "lot_no", "quantity", "defect_rate",
-        "department", "handler", *INVESTIGATION_FIELDS, "is_typical", "lessons_learned",
+        "received_at", "channel", "market", "customer", *NEW_CUSTOMER_FIELDS, "category", "severity", "is_batch",
+        "title", "description", "customer_demand", "product", "model_no", "part_no", "lot_no", "quantity",
+        "defect_rate", "department", "handler", *INVESTIGATION_FIELDS, "is_typical", "lessons_learned",
     )
     form_rules = (
         Section(("received_at", "channel", "market", "customer", *NEW_CUSTOMER_FIELDS, "category", "severity",
@@ -188,7 +188,7 @@ class CaseView(DocumentActionsMixin, WorkflowActionsMixin, KesuModelView):
         """With the repeat-complainant look-up on the new customer's fields, and ``?customer_id=`` from a
         customer's page choosing that customer."""
         form = super().create_form(obj)
-        lookup = url_for(".repeat_complainant_view")
+        lookup = url_for(f"{self.endpoint}.repeat_complainant_view")
         for name in NEW_CUSTOMER_FIELDS:
             form[name].render_kw = {"data-kesu-repeat-url": lookup, "autocomplete": "off"}
         customer_id = request.args.get("customer_id", "")
