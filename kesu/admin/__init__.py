@@ -16,6 +16,7 @@ from kesu.admin.claims import ApprovalView, ClaimView, LossItemView, PaymentView
 from kesu.admin.documents import DocumentTemplateView, GeneratedDocumentView
 from kesu.admin.home import HomeView
 from kesu.admin.people import CustomerView, DepartmentView, UserView
+from kesu.admin.search import SearchView
 from kesu.admin.settings import CategoryView, HolidayView, SettingView, SlaRuleView
 from kesu.models import (
     Accountability,
@@ -79,4 +80,5 @@ def init_admin(app: Flask) -> Admin:
     for view_class, model, name, category in VIEWS:
         admin.add_view(view_class(model, name=name, category=category, endpoint=model.__name__.lower()))
     admin.add_view(AccountView(name=_l("修改密码"), endpoint="account", url="account/password"))
+    admin.add_view(SearchView(name=_l("搜索"), endpoint="search", url="search"))
     return admin

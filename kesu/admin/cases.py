@@ -5,21 +5,21 @@ import hashlib
 import os
 import uuid
 
-from flask import current_app, g, request, send_file
+from flask import current_app, g, jsonify, request, send_file, url_for
 from flask_admin import expose
 from flask_admin.model.form import InlineFormAdmin
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.datastructures import FileStorage
-from wtforms import FileField, ValidationError
-from wtforms.validators import InputRequired
+from wtforms import FileField, StringField, ValidationError
+from wtforms.validators import InputRequired, Length, Optional
 from sqlalchemy import select
 
 from kesu.admin.base import KesuModelView, Section
 from kesu.admin.documents import DocumentActionsMixin
 from kesu.admin.workflow_actions import WorkflowActionsMixin
-from kesu.admin.filters_related import ForeignKeyEqual
+from kesu.admin.filters_related import ForeignKeyEqual, is_record_id
 from kesu.admin.filters import DueFilter
 from kesu.admin.formatters import choice, due_column, link_to, masked, money_column
 from kesu.choices import (
@@ -35,9 +35,12 @@ from kesu.choices import (
 )
 from kesu.labels import LABELS
 from kesu.extensions import db
-from kesu.models import Case, Category, ContactLog, Department, GoodsHold, User
-from kesu.timeutil import utcnow
+from kesu.models import Case, Category, ContactLog, Customer, Department, GoodsHold, User
+from kesu.permissions import personal_value_for, row_condition
+from kesu.search import find_customers, normal_term, open_cases
+from kesu.timeutil import format_local, utcnow
 from kesu.uploads import UploadRefused, attachment_type, clean_filename
+from kesu.validators import Phone
 from kesu.workflow.case import may_edit_investigation
 from kesu.workflow.statuses import CASE_STATUSES
 
@@ -66,6 +69,43 @@ class GoodsHoldInline(InlineFormAdmin):
 
 
 INVESTIGATION_FIELDS = CASE_STATUSES.group("investigation").fields
+#: Typed on the case form to register a customer not yet on file, with the case, in one transaction (declared in
+#: the registration group; the edit form drops them).
+NEW_CUSTOMER_FIELDS = ("new_customer_name", "new_customer_phone")
+#: A repeat-complainant look-up answers at most this many customers, from this many characters typed.
+REPEAT_CUSTOMERS, REPEAT_MIN_LENGTH = 5, 2
+
+
+class NotOnRecord(StringField):
+    """A form field read by the view, never written to the record."""
+
+    def populate_obj(self, obj, name) -> None:
+        return None
+
+
+class CustomerChosenOrNamed:
+    """A case needs a customer: one chosen from the file, or the name of a new one (not both)."""
+
+    def __call__(self, form, field) -> None:
+        chosen = form.customer.data is not None
+        if chosen and (field.data or form.new_customer_phone.data):
+            raise ValidationError(_("已选择客户时，不要再填写新客户；如要登记新客户，请先清除所选客户。"))
+        if not chosen and not field.data:
+            raise ValidationError(_("请选择客户，或填写新客户的名称。"))
+
+
+def customer_hint(customer: Customer, cases: list[Case]) -> dict:
+    """One customer offered on the case form, with their open cases, phone masked for masked roles."""
+    return {
+        "id": customer.id, "text": str(customer), "name": customer.name,
+        "contact_person": customer.contact_person or "",
+        "phone": personal_value_for(current_user, "phone", customer.phone),
+        "url": url_for("customer.details_view", id=customer.id),
+        "hint": (_("重复投诉：该客户有 %(n)s 件未结案件", n=len(cases)) if cases else _("该客户暂无未结案件")),
+        "open_cases": [{"case_no": case.case_no, "title": case.title, "status": CASE_STATUS.label(case.status),
+                        "received_at": format_local(case.received_at),
+                        "url": url_for("case.details_view", id=case.id)} for case in cases],
+    }
 
 
 class CaseView(DocumentActionsMixin, WorkflowActionsMixin, KesuModelView):
@@ -113,7 +153,15 @@ class CaseView(DocumentActionsMixin, WorkflowActionsMixin, KesuModelView):
     form_columns = CASE_STATUSES.form_fields
     form_rules = tuple(Section(g.fields, g.label, locked_note=g.locked_note) for g in CASE_STATUSES.groups)
     form_ajax_refs = {"customer": AJAX_CUSTOMER, "handler": AJAX_USER}
+    form_extra_fields = {
+        "new_customer_name": NotOnRecord(
+            _l("新客户名称"), validators=[CustomerChosenOrNamed(), Length(max=100)],
+            description=_l("客户不在档案中时填写，保存案件时一并建立客户档案。")),
+        "new_customer_phone": NotOnRecord(_l("新客户电话"), validators=[Optional(), Length(max=20), Phone()]),
+    }
+    create_template = "admin/case_create.html"
     form_args = {
+        "customer": {"validators": [Optional()]},
         "title": {"description": _l("一句话概括投诉内容，便于列表查看")},
         "category": {"query_factory": lambda: db.session.scalars(
             select(Category).where(Category.active.is_(True)).order_by(Category.sort_order, Category.id)).all()},
@@ -128,12 +176,53 @@ class CaseView(DocumentActionsMixin, WorkflowActionsMixin, KesuModelView):
             locked += tuple(name for name in INVESTIGATION_FIELDS if name not in locked)
         return locked
 
+    def create_form(self, obj=None):
+        """With the repeat-complainant look-up on the new customer's fields, and ``?customer_id=`` from a
+        customer's page choosing that customer."""
+        form = super().create_form(obj)
+        lookup = url_for(f"{self.endpoint}.repeat_complainant_view")
+        for name in NEW_CUSTOMER_FIELDS:
+            form[name].render_kw = {"data-kesu-repeat-url": lookup, "autocomplete": "off"}
+        customer_id = request.args.get("customer_id", "")
+        if is_record_id(customer_id) and request.method == "GET" and form.customer.data is None:
+            form.customer.data = form.customer.loader.get_one(int(customer_id))
+        return form
+
+    def edit_form(self, obj=None):
+        form = super().edit_form(obj)
+        for name in NEW_CUSTOMER_FIELDS:
+            del form[name]
+        return form
+
     def on_model_change(self, form, model: Case, is_created: bool) -> None:
         if is_created:
+            new_name = form.new_customer_name.data if "new_customer_name" in form else None
+            if model.customer is None and new_name:
+                model.customer = Customer(name=new_name, phone=form.new_customer_phone.data or None)
             model.created_by_id = current_user.id
             if model.received_at is None:
                 model.received_at = utcnow()
+        if model.customer is None:
+            raise ValidationError(_("请选择客户，或填写新客户的名称。"))
         super().on_model_change(form, model, is_created)
+
+    @expose("/repeat_complainant/")
+    def repeat_complainant_view(self):
+        """JSON for the case form: the customers matching what was typed (``q``, a name or phone, matched as the
+        search box matches it) or the one chosen (``customer_id``), each with their open cases, in the user's
+        scope."""
+        customer_id = request.args.get("customer_id", "")
+        if is_record_id(customer_id):
+            statement = select(Customer).where(Customer.id == int(customer_id))
+            condition = row_condition(Customer, current_user)
+            customers = list(db.session.scalars(statement if condition is None else statement.where(condition)))
+        else:
+            term = normal_term(request.args.get("q"))
+            customers = (find_customers(current_user, term, REPEAT_CUSTOMERS)
+                         if len(term) >= REPEAT_MIN_LENGTH else [])
+        cases = open_cases(current_user, [customer.id for customer in customers])
+        return jsonify({"customers": [customer_hint(c, cases[c.id]) for c in customers],
+                        "use": _("选用此客户"), "open": _("未结案件")})
 
 
 class ContactLogView(KesuModelView):

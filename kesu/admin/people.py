@@ -3,17 +3,19 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from wtforms import PasswordField, ValidationError
 from wtforms.validators import Email, Optional
 
 from kesu.admin.base import KesuModelView
 from kesu.admin.filters_related import ForeignKeyEqual
 from kesu.admin.formatters import masked, money_column
-from kesu.choices import CUSTOMER_TIER, DEPARTMENT_KIND, ROLE
+from kesu.choices import CASE_STATUS, CUSTOMER_TIER, DEPARTMENT_KIND, ROLE
 from kesu.extensions import db
 from kesu.labels import LABELS
-from kesu.models import Department, User
+from kesu.models import Case, Claim, Customer, Department, User
 from kesu.passwords import password_problem
+from kesu.search import records_of
 from kesu.usernames import normalise_username, username_problem
 
 EMAIL = Email(message=_l("电子邮箱格式不正确，例如 name@example.com。"), check_deliverability=False,
@@ -32,6 +34,14 @@ class CustomerView(KesuModelView):
     personal_info_columns = ("phone", "email")
     form_columns = ("name", "contact_person", "phone", "email", "address", "tier", "note")
     form_args = {"email": {"validators": [Optional(), EMAIL]}}
+    details_template = "admin/customer_details.html"
+
+    def records_of(self, customer: Customer) -> tuple[list[Case], list[Claim]]:
+        """The customer's cases and claims this user may see, for their page."""
+        return records_of(current_user, customer)
+
+    def case_status(self, key: str) -> str:
+        return CASE_STATUS.label(key)
 
 
 class DepartmentView(KesuModelView):

@@ -160,8 +160,10 @@ def is_eight_d(case: Any) -> bool:
 
 # --- the complaint case ---------------------------------------------------------------------------------
 CASE_GROUPS = (
-    FieldGroup("registration", _l("投诉登记"), ("received_at", "channel", "market", "customer", "category", "severity",
-                                            "is_batch", "title", "description", "customer_demand")),
+    # A customer not yet on file is typed in with the case (new_customer_*) and registered with it.
+    FieldGroup("registration", _l("投诉登记"), ("received_at", "channel", "market", "customer", "new_customer_name",
+                                            "new_customer_phone", "category", "severity", "is_batch", "title",
+                                            "description", "customer_demand")),
     FieldGroup("product", _l("产品信息"), ("product", "model_no", "part_no", "lot_no", "quantity", "defect_rate")),
     FieldGroup("assignment", _l("责任部门"), ("department", "handler")),
     FieldGroup("investigation", _l("调查（8D）"),
