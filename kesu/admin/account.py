@@ -1,25 +1,17 @@
 """The signed-in user's own account: changing their password (linked from the top bar, not a menu entry)."""
 from __future__ import annotations
 
-from flask import flash, redirect, request, url_for
+from flask import flash, redirect, url_for
 from flask_admin import BaseView, expose
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
 from forms.login import PasswordChangeForm
+from kesu.admin.signed_in import HiddenSignedInPage
 from kesu.extensions import db
 
 
-class AccountView(BaseView):
-    def is_accessible(self) -> bool:
-        return current_user.is_authenticated
-
-    def is_visible(self) -> bool:
-        return False
-
-    def inaccessible_callback(self, name, **kwargs):
-        return redirect(url_for("auth.login", next=request.full_path))
-
+class AccountView(HiddenSignedInPage, BaseView):
     @expose("/", methods=("GET", "POST"))
     def index(self):
         """A new password ends the account's other sessions; this one goes on under the new session token."""

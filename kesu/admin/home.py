@@ -1,11 +1,11 @@
 """The panel's start page: what is open, by status, within the user's scope."""
 from __future__ import annotations
 
-from flask import redirect, request, url_for
 from flask_admin import AdminIndexView, expose
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from kesu.admin.signed_in import SignedInPage
 from kesu.extensions import db
 from kesu.models import Case
 from kesu.permissions import row_condition
@@ -13,13 +13,7 @@ from kesu.timeutil import utcnow
 from kesu.workflow.statuses import CASE_STATUSES
 
 
-class HomeView(AdminIndexView):
-    def is_accessible(self) -> bool:
-        return current_user.is_authenticated
-
-    def inaccessible_callback(self, name, **kwargs):
-        return redirect(url_for("auth.login", next=request.full_path))
-
+class HomeView(SignedInPage, AdminIndexView):
     @expose("/")
     def index(self):
         condition = row_condition(Case, current_user)

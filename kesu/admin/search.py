@@ -1,25 +1,17 @@
 """The results page of the top bar's search box, grouped by record type (see :mod:`kesu.search`)."""
 from __future__ import annotations
 
-from flask import redirect, request, url_for
+from flask import request
 from flask_admin import BaseView, expose
 from flask_login import current_user
 
+from kesu.admin.signed_in import HiddenSignedInPage
 from kesu.choices import CASE_STATUS
 from kesu.permissions import personal_value_for
 from kesu.search import DESCRIPTION_WINDOW, search_records
 
 
-class SearchView(BaseView):
-    def is_accessible(self) -> bool:
-        return current_user.is_authenticated
-
-    def is_visible(self) -> bool:
-        return False
-
-    def inaccessible_callback(self, name, **kwargs):
-        return redirect(url_for("auth.login", next=request.full_path))
-
+class SearchView(HiddenSignedInPage, BaseView):
     @expose("/")
     def index(self):
         results = search_records(current_user, request.args.get("q"))
