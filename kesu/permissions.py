@@ -5,8 +5,6 @@ hangs off them. Every list, detail, form lookup and export query goes through :f
 """
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,7 +32,7 @@ from kesu.models import (
     SlaRule,
     User,
 )
-from kesu.validators import normal_phone
+from kesu.validators import normal_phone, phone_digits
 
 STAFF = frozenset({"admin", "clerk", "handler", "approver", "finance", "auditor"})
 ALL_BUT_HANDLER = STAFF - {"handler"}
@@ -176,9 +174,6 @@ def personal_value_for(user: Any, kind: str, value: Any) -> str:
 
 
 # --- searching personal data -----------------------------------------------------------------------------
-_PHONE_SEPARATORS = re.compile(r"[\s().\-]")
-
-
 def personal_kind(column_name: str) -> str | None:
     """``phone`` for a column named ``phone`` (``customer.phone`` too), ``email`` likewise, else None."""
     kind = column_name.rsplit(".", 1)[-1]
@@ -196,7 +191,7 @@ def normalise_phone_for_search(term: str) -> str:
     :func:`kesu.validators.normal_phone`): ``+86 138-1234-5678`` → ``13812345678``, ``(021) 1234 5678`` →
     ``02112345678``, ``+86 10 8888 6666`` → ``01088886666``; what is no phone number, without its separators."""
     normal = normal_phone(term)
-    return normal.replace("-", "") if normal else _PHONE_SEPARATORS.sub("", unicodedata.normalize("NFKC", term))
+    return normal.replace("-", "") if normal else phone_digits(term)
 
 
 def whole_personal_value(kind: str, column, term: str):

@@ -177,6 +177,11 @@ class ExistingChoice:
 _EXTENSION = re.compile(r"\s*(?:转|分机|ext\.?|x|#|,)\s*(\d{1,6})\s*$", re.IGNORECASE)
 _DASHED_EXTENSION = re.compile(r"^(\(?0\d{2,3}\)?[\s-]*\d{7,8})-(\d{1,6})$")
 _SEPARATORS = re.compile(r"[\s().\-]")
+
+
+def phone_digits(text: str) -> str:
+    """A phone number as typed, without its spaces, dots, dashes and brackets (full-width digits read as digits)."""
+    return _SEPARATORS.sub("", unicodedata.normalize("NFKC", text).strip())
 _PHONE_TYPES = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE,
                 phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
 
@@ -218,7 +223,7 @@ _SERVICE_TYPES = {phonenumbers.PhoneNumberType.TOLL_FREE, phonenumbers.PhoneNumb
 
 def normal_service_number(value: str) -> str | None:
     """A company's 400 or 800 service number as ``400-800-1234``, or None if it is not one."""
-    digits = _SEPARATORS.sub("", unicodedata.normalize("NFKC", value).strip())
+    digits = phone_digits(value)
     if not re.fullmatch(r"[48]00\d{7}", digits):
         return None
     number = phonenumbers.parse(digits, "CN")
