@@ -32,12 +32,18 @@ def attempted_username() -> str:
     return normalise_username(request.form.get("username", ""))[:50]
 
 
+def _installation() -> str:
+    """``RATELIMIT_KEY_PREFIX`` in the key itself: Flask-Limiter leaves it out of its meta limits' keys, so two
+    installations sharing one Redis would otherwise share their longer locks."""
+    return current_app.config.get("RATELIMIT_KEY_PREFIX") or ""
+
+
 def _account_key() -> str:
-    return f"{ACCOUNT}:{attempted_username()}"
+    return f"{_installation()}{ACCOUNT}:{attempted_username()}"
 
 
 def _address_key() -> str:
-    return f"{ADDRESS}:{request.remote_addr or '-'}"
+    return f"{_installation()}{ADDRESS}:{request.remote_addr or '-'}"
 
 
 def _failed(response: Response) -> bool:
