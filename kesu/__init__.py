@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import Flask, redirect, url_for
 from flask_babel import lazy_gettext as _l
 
-from kesu import web_security
+from kesu import serving, web_security
 from kesu.config import default_database_uri, defaults, env_overrides, secret_key_for
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -28,6 +28,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = secret_key_for(app.instance_path)
 
+    serving.init_app(app)
     web_security.init_app(app)
     _init_extensions(app)
     _register_blueprints(app)
@@ -71,7 +72,8 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from kesu import auth, i18n
+    from kesu import auth, health, i18n
 
+    health.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(i18n.bp)

@@ -107,6 +107,14 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("REDIS_URL", Url(("redis", "rediss", "unix")), None,
              _l("Redis 地址；设置后登录失败计数由所有进程和实例共享（未设置时各进程各自计数）"), secret=True),
     Variable("RATELIMIT_KEY_PREFIX", Text(100), None, _l("登录计数在 Redis 中的键前缀（多套 kesu 共用一个 Redis 时区分）")),
+    Variable("PROXY_HOPS", Integer(0, 5), 0,
+             _l("应用前面的反向代理层数；大于 0 时才采信代理的 X-Forwarded-For/-Proto/-Host/-Prefix 头")),
+    # Read by gunicorn.conf.py, not by the application.
+    Variable("BIND", Text(200), "127.0.0.1:5000", _l("gunicorn 监听的地址和端口（多个用逗号分隔）")),
+    Variable("WORKERS", Integer(1, 64), 2, _l("gunicorn 工作进程数（约为 CPU 核数）")),
+    Variable("THREADS", Integer(1, 64), 1, _l("每个工作进程的线程数")),
+    Variable("TIMEOUT", Integer(10, 3600, SECONDS), 60, _l("一个请求的最长处理时间，超过后工作进程被重启")),
+    Variable("ACCESS_LOG", Boolean(), True, _l("gunicorn 输出访问日志（含请求编号）")),
 )
 
 BY_NAME = {variable.name: variable for variable in VARIABLES}
