@@ -50,8 +50,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from kesu import audit, login_throttle, numbering, sla  # noqa: F401  (numbering registers its mapper events)
-    from kesu.documents import store
+    from kesu import audit, file_store, login_throttle, numbering, sla  # noqa: F401  (numbering: mapper events)
     from kesu.extensions import babel, csrf, db, login_manager, migrate
     from kesu.i18n import select_locale, select_timezone
     from kesu.sqlite import configure_sqlite_engine
@@ -61,7 +60,7 @@ def _init_extensions(app: Flask) -> None:
         configure_sqlite_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
     audit.install(db.session.session_factory.class_)
     sla.install(db.session.session_factory.class_)
-    store.install(db.session.session_factory.class_)
+    file_store.install(db.session.session_factory.class_)
     migrate.init_app(app, db, directory=str(PROJECT_DIR / "migrations"), render_as_batch=True)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     csrf.init_app(app)

@@ -7,13 +7,13 @@ no login, writes nothing (no audit event, no session cookie) and is not rate lim
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable
 
 from flask import Blueprint, Flask, current_app, jsonify, session
 from sqlalchemy import text
 
 from kesu.extensions import csrf, db
+from kesu.file_store import file_store
 
 log = logging.getLogger(__name__)
 bp = Blueprint("health", __name__)
@@ -38,10 +38,7 @@ def check_redis() -> None:
 
 
 def check_file_store() -> None:
-    directory = current_app.config["FILE_STORE"]
-    os.makedirs(directory, exist_ok=True)
-    if not os.access(directory, os.R_OK | os.W_OK | os.X_OK):
-        raise PermissionError("the file store folder is not readable and writable by this process")
+    file_store().check()
 
 
 #: The parts an instance needs, each checked on its own: one failing does not hide another's state.

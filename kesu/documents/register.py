@@ -17,8 +17,8 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from kesu import file_store
 from kesu.audit import record_event
-from kesu.documents import store
 from kesu.documents.errors import DocumentError
 from kesu.documents.rendering import fill
 from kesu.documents.templates import active_template, describe_template_error, template_content
@@ -119,7 +119,7 @@ def issue(session: Session, doc_key: str, record: Any, user: Any) -> GeneratedDo
     document = GeneratedDocument(
         doc_type=doc_type.key, doc_no=doc_no, template_id=template.id, record_type=type(record).__tablename__,
         record_id=record.id, record_no=doc_type.record_number(record), case_id=case.id,
-        filename=doc_type.filename(record), stored_name=store.write(session, content), size=len(content),
+        filename=doc_type.filename(record), stored_name=file_store.write(session, "documents", content, file_store.new_name("docx")), size=len(content),
         sha256=hashlib.sha256(content).hexdigest(), data_hash=digest, generated_by_id=user.id)
     session.add(document)
     record_event(session, "document", record, comment=f"{doc_no} {document.filename}",
@@ -147,7 +147,7 @@ def issue_zip(session: Session, doc_key: str, records: Iterable[Any], user: Any,
             except DocumentError as refused:
                 batch.refused.append((record, str(refused)))
                 continue
-            archive.write(store.path_of(document.stored_name), arcname=_unique_name(names, document.filename))
+            archive.writestr(_unique_name(names, document.filename), stored_content(document))
             batch.issued.append(document)
         if batch.refused:
             lines = [f"{document_type(doc_key).record_number(record)}\t{reason}" for record, reason in batch.refused]
@@ -167,7 +167,7 @@ def _unique_name(taken: set[str], name: str) -> str:
 
 
 def stored_content(document: GeneratedDocument) -> bytes:
-    return store.read(document.stored_name)
+    return file_store.read("documents", document.stored_name)
 
 
 def _status_label(record: Any) -> str:
