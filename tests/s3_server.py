@@ -28,6 +28,11 @@ def s3_endpoint() -> str:
 @pytest.fixture
 def s3_config(s3_endpoint) -> dict:
     """The configuration of a new, empty bucket on the local S3 API."""
+    return new_bucket(s3_endpoint)
+
+
+def new_bucket(s3_endpoint: str) -> dict:
+    """Create an empty bucket on the local S3 API; its configuration keys."""
     import boto3
 
     bucket = f"kesu-{uuid.uuid4().hex[:12]}"
