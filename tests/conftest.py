@@ -21,6 +21,9 @@ from kesu.audit import acting_as
 from kesu.extensions import db, limiter
 from kesu.seed import load_defaults
 
+#: The local S3 API (moto) for the object-store tests: fixtures s3_endpoint and s3_config.
+pytest_plugins = ["tests.s3_server"]
+
 PG_URL = os.environ.get("KESU_TEST_DATABASE_URL")
 PASSWORD = "correct-horse-42"
 CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

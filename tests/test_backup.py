@@ -13,15 +13,13 @@ import pytest
 from sqlalchemy import create_engine, inspect, select, text
 
 from kesu import create_app
-from kesu.audit import acting_as
 from kesu.audit_verification import verify_chain
 from kesu.backup import MANIFEST
 from kesu.extensions import db
 from kesu.file_store import file_store
 from kesu.models import Case
 from tests.conftest import PG_URL
-from tests.factories import make_case, user
-from tests.s3_server import s3_config, s3_endpoint  # noqa: F401  (fixtures)
+from tests.factories import make_case
 from tests.test_attachments import upload
 from tests.test_documents import generate
 

@@ -12,7 +12,7 @@ from kesu.extensions import db
 from kesu.file_store import FileStoreError, LocalFileStore, file_store, key_for
 from kesu.models import Attachment, GeneratedDocument
 from tests.factories import make_case
-from tests.s3_server import bucket_keys, s3_config, s3_endpoint  # noqa: F401  (fixtures)
+from tests.s3_server import bucket_keys
 from tests.test_attachments import PNG, upload
 from tests.test_documents import generate
 
@@ -101,8 +101,7 @@ def test_a_failed_commit_removes_the_file_it_wrote(store_app, staff, login_as, m
 
 
 def test_every_registered_document_has_its_file_and_a_zip_reads_them_from_the_store(store_app, staff):
-    from kesu.audit import acting_as
-    from kesu.documents.register import issue_zip, stored_content
+        from kesu.documents.register import issue_zip, stored_content
     from tests.factories import user
 
     with store_app.app_context():
