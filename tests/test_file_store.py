@@ -101,7 +101,8 @@ def test_a_failed_commit_removes_the_file_it_wrote(store_app, staff, login_as, m
 
 
 def test_every_registered_document_has_its_file_and_a_zip_reads_them_from_the_store(store_app, staff):
-        from kesu.documents.register import issue_zip, stored_content
+    from kesu.audit import acting_as
+    from kesu.documents.register import issue_zip, stored_content
     from tests.factories import user
 
     with store_app.app_context():
