@@ -163,6 +163,46 @@ def verify_audit_command() -> None:
         raise SystemExit(1)
 
 
+def _redis_or_refuse():
+    from redis import Redis
+
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        raise click.UsageError("KESU_REDIS_URL 未设置：没有 Redis 时后台任务在网页进程内运行，不需要 worker 或 scheduler。")
+    return Redis.from_url(url)
+
+
+@kesu_cli.command("worker")
+@click.option("--burst", is_flag=True, help="处理完队列中的任务即退出")
+def worker_command(burst: bool) -> None:
+    """Process background jobs from Redis (start as many as needed, on any machine). Abandoned jobs — their
+    worker died — are handed to the queue again first."""
+    from rq import Queue, Worker
+
+    from kesu.jobs.engine import QUEUE
+    from kesu.jobs.runner import requeue_abandoned
+
+    connection = _redis_or_refuse()
+    again = requeue_abandoned()
+    if again:
+        click.echo(f"重新排入中断的任务：{', '.join(map(str, again))}")
+    db.session.remove()
+    db.engine.dispose()  # each job's work horse is a fork: it opens its own connections
+    Worker([Queue(QUEUE, connection=connection)], connection=connection).work(burst=burst)
+
+
+@kesu_cli.command("scheduler")
+def scheduler_command() -> None:
+    """Enqueue the periodic work (SLA check, maintenance) with RQ's cron scheduler; run one per installation."""
+    from rq.cron import CronScheduler
+
+    from kesu.jobs import periodic
+
+    scheduler = CronScheduler(connection=_redis_or_refuse())
+    periodic.register(scheduler)
+    scheduler.start()
+
+
 @kesu_cli.command("backup")
 @click.argument("path", type=click.Path(dir_okay=False))
 def backup_command(path: str) -> None:

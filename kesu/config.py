@@ -116,6 +116,13 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("S3_ACCESS_KEY_ID", Text(200), None, _l("对象存储的访问密钥 ID；未设置时按 boto3 的方式查找凭证"),
              secret=True),
     Variable("S3_SECRET_ACCESS_KEY", Text(200), None, _l("对象存储的访问密钥"), secret=True),
+    Variable("JOB_KEEP_HOURS", Integer(1, 24 * 365, _l("小时")), 168,
+             _l("后台任务完成后保留多久（之后任务和它的结果文件被删除；已生成的文书不受影响）")),
+    Variable("JOB_STALE_SECONDS", Integer(5, 3600, SECONDS), 120,
+             _l("运行中的后台任务多久没有进展即视为处理进程已停止，交给其他进程继续")),
+    Variable("JOB_TIMEOUT_SECONDS", Integer(60, 24 * 3600, SECONDS), 3600, _l("一个后台任务的最长运行时间")),
+    Variable("SLA_CHECK_CRON", Text(100), "*/15 * * * *",
+             _l("定时时限检查的时间（cron 写法，由 kesu scheduler 按此排入任务队列）")),
     Variable("PROXY_HOPS", Integer(0, 5), 0,
              _l("应用前面的反向代理层数；大于 0 时才采信代理的 X-Forwarded-For/-Proto/-Host/-Prefix 头")),
     # Read by gunicorn.conf.py, not by the application.

@@ -21,7 +21,8 @@ from flask import current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-AREAS = ("documents", "attachments")
+#: Generated documents, uploaded evidence, and the results of background jobs (zips, large exports).
+AREAS = ("documents", "attachments", "results")
 PENDING = "kesu_pending_files"
 
 

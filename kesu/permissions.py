@@ -26,6 +26,7 @@ from kesu.models import (
     GeneratedDocument,
     GoodsHold,
     Holiday,
+    Job,
     LossItem,
     Payment,
     Setting,
@@ -88,6 +89,8 @@ ACCESS: dict[type, Access] = {
     # Generated through the documents' buttons only; a handler reads those of their department's cases.
     GeneratedDocument: Access(read=STAFF, export=EXPORTERS),
     AuditEvent: Access(read=frozenset({"admin", "auditor"})),
+    # Each user's own jobs (the view narrows the rows to the owner's, but for the administrator).
+    Job: Access(read=STAFF),
 }
 
 

@@ -2,9 +2,6 @@
 with the transaction (no orphan file, no row without its file) on both."""
 from __future__ import annotations
 
-import io
-import zipfile
-
 import pytest
 from sqlalchemy import func, select
 
@@ -100,23 +97,19 @@ def test_a_failed_commit_removes_the_file_it_wrote(store_app, staff, login_as, m
         assert db.session.scalar(select(func.count()).select_from(GeneratedDocument)) == 0
 
 
-def test_every_registered_document_has_its_file_and_a_zip_reads_them_from_the_store(store_app, staff):
-    from kesu.audit import acting_as
-    from kesu.documents.register import issue_zip, stored_content
-    from tests.factories import user
+def test_every_registered_document_has_its_file_and_a_zip_reads_them_from_the_store(store_app, staff, login_as):
+    from kesu.documents.register import stored_content
+    from tests.jobs import bulk_zip
 
     with store_app.app_context():
-        cases = [make_case(status="accepted") for _ in range(3)]
-        clerk = user(staff["clerk"])
-        out = io.BytesIO()
-        with acting_as(clerk.id, clerk.username):
-            batch = issue_zip(db.session, "acknowledgement", cases, clerk, out)
-            db.session.commit()
+        ids = [make_case(status="accepted").id for _ in range(3)]
+    job, archive = bulk_zip(store_app, login_as("clerk"), "case", "document_acknowledgement", ids)
+    with store_app.app_context():
         documents = db.session.scalars(select(GeneratedDocument)).all()
-        assert len(batch.issued) == len(documents) == 3
-        assert stored_keys(store_app) == sorted(f"documents/{d.stored_name}" for d in documents)
-        with zipfile.ZipFile(out) as archive:
-            contents = sorted(archive.read(name) for name in archive.namelist())
+        assert len(documents) == 3
+        assert stored_keys(store_app) == sorted([f"documents/{d.stored_name}" for d in documents]
+                                                + [f"results/{job.result_name}"])
+        contents = sorted(archive.read(name) for name in archive.namelist())
         assert contents == sorted(stored_content(d) for d in documents)
 
 
