@@ -146,6 +146,9 @@ def app(_shared_app, database_template, tmp_path):
         _fresh_sqlite(database_template, sqlite_file)
     limiter.reset()  # failed logins of one test do not lock the next one out
     yield application
+    for engine in application.extensions.pop("kesu_job_engines", {}).values():
+        if hasattr(engine, "executor"):  # jobs started in this process end before the next test's database
+            engine.executor.shutdown(wait=True)
     with application.app_context():
         db.session.remove()
         db.engine.dispose()

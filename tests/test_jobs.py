@@ -292,3 +292,44 @@ def test_worker_and_scheduler_refuse_to_start_without_redis(app):
     for command in ("worker", "scheduler"):
         result = runner.invoke(args=["kesu", command])
         assert result.exit_code != 0 and "KESU_REDIS_URL 未设置" in result.output
+
+
+# --- large exports ----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("export_type", ["csv", "xlsx"])
+def test_an_export_above_the_threshold_becomes_a_job_with_the_same_rows(demo, demo_login, export_type):
+    from tests.test_exports import read_csv, read_xlsx, status_equals
+
+    client = demo_login("shenji")
+    query = f"{status_equals(demo)}=investigating&sort=1&desc=0"
+    read = read_csv if export_type == "csv" else read_xlsx
+    direct = client.get(f"/admin/case/export/{export_type}/?{query}")
+    assert direct.status_code == 200
+    expected = read(direct)  # read whole: a CSV streams, holding its request open until it is read
+    demo.config["EXPORT_JOB_ROWS"] = 5
+    response = client.get(f"/admin/case/export/{export_type}/?{query}")
+    job = wait_for(demo, job_id_of(response))
+    assert job.kind == "export" and job.status == "done", job.message
+    download = client.get(f"/admin/job/download/?id={job.id}")
+    assert download.status_code == 200, client.get(f"/admin/job/details/?id={job.id}").get_data(as_text=True)[-3000:]
+    assert download.headers["Content-Disposition"].endswith(f".{export_type}")
+    assert read(download) == expected
+    assert job.done == job.total == len(expected) - 1
+    with demo.app_context():
+        events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "export")
+                                    .order_by(AuditEvent.id)).all()
+        assert events[-1].username == "shenji" and events[-1].changes["rows"] == [None, job.done]
+
+
+def test_a_job_export_keeps_the_owners_scope_and_masks(app, staff, login_as):
+    from tests.test_exports import read_csv
+
+    with app.app_context():
+        for _ in range(3):
+            make_case("质量管理部")
+            make_case("生产部")
+    handler = login_as("handler")
+    direct = read_csv(handler.get("/admin/case/export/csv/"))
+    app.config["EXPORT_JOB_ROWS"] = 1
+    job = wait_for(app, job_id_of(handler.get("/admin/case/export/csv/")))
+    assert read_csv(handler.get(f"/admin/job/download/?id={job.id}")) == direct
+    assert len(direct) == 4 and not any("13812345678" in cell for row in direct for cell in row)

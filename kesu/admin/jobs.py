@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import mimetypes
 from typing import Any
 
 from flask import abort, jsonify, request, send_file, url_for
@@ -87,8 +88,8 @@ class JobView(KesuModelView):
         if not may_download(job):
             abort(404)
         content = file_store.read("results", job.result_name)
-        return send_file(io.BytesIO(content), mimetype="application/zip", as_attachment=True,
-                         download_name=job.result_filename)
+        mimetype = mimetypes.guess_type(job.result_filename)[0] or "application/octet-stream"
+        return send_file(io.BytesIO(content), mimetype=mimetype, as_attachment=True, download_name=job.result_filename)
 
     def render(self, template: str, **kwargs: Any):
         kwargs.setdefault("job_result_link", self.result_link)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from kesu.jobs import document_zip, sla_check
+from kesu.jobs import document_zip, export, sla_check
 
 
 @dataclass(frozen=True)
@@ -16,5 +16,6 @@ class JobKind:
 
 KINDS: dict[str, JobKind] = {kind.key: kind for kind in (
     JobKind("document_zip", document_zip.run),
+    JobKind("export", export.run),
     JobKind("sla_check", sla_check.run),
 )}
