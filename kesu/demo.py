@@ -229,7 +229,9 @@ def _case_row(rng: random.Random, status: str, received_at: datetime, customer_i
                    resolution_type=rng.choice(("refund", "replacement", "repair", "discount", "compensation")),
                    resolution_detail="按公司三包政策处理。",
                    proposed_amount=Decimal(rng.randint(100, 60000)))
-    if reached >= 6:
+    if reached >= 6:  # agreed by phone, then signed while the solution is carried out
+        row.update(customer_agreed_at=received_at + timedelta(days=4))
+    if reached >= 7:
         row.update(customer_confirmed=True, customer_confirmed_on=(received_at + timedelta(days=5)).date())
     if reached >= 9:
         closed = received_at + timedelta(days=rng.randint(5, 25))

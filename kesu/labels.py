@@ -28,6 +28,8 @@ LABELS = {
     "handler.username": _l("处理人"),
     "channel": _l("渠道"),
     "next_due_at": _l("下一截止时间"),
+    "due_clock": _l("截止时间所属时限"),
+    "clock_started_at": _l("计时开始"),
     # customer
     "contact_person": _l("联系人"),
     "phone": _l("电话"),
@@ -68,6 +70,7 @@ LABELS = {
     "resolution_type": _l("处理方式"),
     "resolution_detail": _l("处理方案说明"),
     "proposed_amount": _l("拟定金额（元）"),
+    "customer_agreed_at": _l("客户同意时间"),
     "customer_confirmed": _l("客户签字确认"),
     "customer_confirmed_on": _l("客户确认日期"),
     "satisfaction": _l("满意度（1–5）"),

@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
+from kesu.timeutil import local_today
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                 "--disable-sync", "--no-first-run"]
@@ -135,7 +137,8 @@ def test_a_case_and_its_claim_go_through_every_state_in_the_browser(app, staff, 
                                                      "comment": "赔偿损失 5 万元"}, expect="方案已拟定")
         desk.click("manager", case_url, "approve", {"comment": "同意"}, expect="已审批")
         desk.click("clerk", case_url, "notify", {"channel": "phone"}, expect="已通知客户")
-        desk.click("clerk", case_url, "customer_agree", {"opinion": "同意赔偿方案"}, expect="客户已确认")
+        desk.click("clerk", case_url, "customer_agree", {"channel": "phone", "opinion": "同意赔偿方案"},
+                   expect="客户已确认")
 
         desk.click("clerk", claim_url, "review", expect="初审")
         desk.click("handler", claim_url, "investigate", expect="调查核实")
@@ -154,6 +157,7 @@ def test_a_case_and_its_claim_go_through_every_state_in_the_browser(app, staff, 
         desk.click("clerk", claim_url, "close", expect="已结案")
 
         desk.click("handler", case_url, "implement", expect="执行中")
+        desk.click("clerk", case_url, "confirm_signed", {"signed_on": local_today().isoformat()}, expect="执行中")
         desk.click("clerk", case_url, "follow_up", {"content": "赔款已到账，客户表示满意"}, expect="回访中")
         desk.click("clerk", case_url, "close", {"satisfaction": 5, "feedback": "处理及时"}, expect="已结案")
         desk.click("clerk", case_url, "archive", expect="已归档")

@@ -118,11 +118,11 @@ def test_every_field_of_an_edit_form_belongs_to_one_group_of_its_declaration():
         assert len(fields) == len(set(fields)) and tuple(view.form_columns) == fields
 
 
-def test_clocks_no_status_starts_are_the_ones_the_spec_gives_no_status():
-    """8D interim and final reports run beside the investigation and the regulator's limit follows the channel a
-    case came through, not a status: no status starts them (yet). Starting one is a declaration away."""
+def test_every_clock_is_started_by_some_status():
+    """The 8D reports run on from the containment while investigating, the regulator's limit in the statuses until
+    the customer is answered: every clock with a rule is a declaration's."""
     started = {rule.clock for statuses in STATUSES.values() for status in statuses for rule in status.clocks}
-    assert set(SLA_CLOCK) - started == {"interim_report", "final_report", "regulator_case"}
+    assert started == set(SLA_CLOCK)
 
 
 # --- the dialogs are made from the transitions' fields -----------------------------------------------------
@@ -149,6 +149,20 @@ def test_what_perform_requires_the_dialog_asks_as_required(machine, key):
     for field in transition.fields:
         assert (field.choices is not None) == (field.type is FieldType.CHOICE)
         assert (field.role is not None) == (field.type is FieldType.USER)
+
+
+@pytest.mark.parametrize("machine,key", TRANSITIONS)
+def test_a_user_field_depends_only_on_a_department_field_of_its_own_dialog(machine, key):
+    fields = {f.name: f for f in machine.transitions[key].fields}
+    for field in fields.values():
+        if field.depends_on:
+            assert field.type is FieldType.USER and fields[field.depends_on].type is FieldType.DEPARTMENT
+
+
+@pytest.mark.parametrize("key", ["assign", "transfer"])
+def test_the_case_dialogs_choosing_a_handler_narrow_it_to_the_chosen_department(key):
+    handler = next(f for f in MACHINES[Case].transitions[key].fields if f.name == "handler")
+    assert handler.depends_on == "department"
 
 
 def test_a_field_added_to_a_transition_appears_in_its_dialog(app):

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from kesu.extensions import db
 from kesu.models import Accountability, AuditEvent, Case, Claim, ContactLog, User
+from kesu.timeutil import local_today
 from tests.factories import department, make_case, make_claim, user
 from tests.forms import case_form
 
@@ -91,8 +92,9 @@ def test_case_travels_from_registration_to_archive_through_the_panel(app, desk):
            "solution_proposed"),
           ("approver", "approve", {"comment": "同意"}, "approved"),
           ("clerk", "notify", {"channel": "phone"}, "customer_notified"),
-          ("clerk", "customer_agree", {"opinion": "同意换新"}, "customer_confirmed"),
+          ("clerk", "customer_agree", {"channel": "phone", "opinion": "同意换新"}, "customer_confirmed"),
           ("handler", "implement", {}, "implementing"),
+          ("clerk", "confirm_signed", {"signed_on": local_today().isoformat()}, "implementing"),
           ("clerk", "follow_up", {"content": "新机运行正常"}, "follow_up"),
           ("clerk", "close", {"satisfaction": 5, "feedback": "满意"}, "closed"),
           ("clerk", "archive", {}, "archived"))
@@ -102,7 +104,7 @@ def test_case_travels_from_registration_to_archive_through_the_panel(app, desk):
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
             AuditEvent.action == "transition", AuditEvent.record_type == "case",
-            AuditEvent.record_id == case_id)) == 10
+            AuditEvent.record_id == case_id)) == 11
         assert db.session.scalar(select(func.count()).select_from(ContactLog).where(
             ContactLog.case_id == case_id)) == 3
 
@@ -123,7 +125,7 @@ def test_case_side_paths_reject_appeal_send_back_disagree(app, desk):
            "solution_proposed"),
           ("approver", "approve", {}, "approved"),
           ("clerk", "notify", {"channel": "email"}, "customer_notified"),
-          ("clerk", "customer_disagree", {"opinion": "要求换新"}, "solution_proposed"),
+          ("clerk", "customer_disagree", {"channel": "phone", "opinion": "要求换新"}, "solution_proposed"),
           ("clerk", "escalate", {"reason": "客户投诉升级"}, "solution_proposed"))
     assert desk.get(Case, rejected).escalation_level == 2  # appeal reopened it once, then escalated
 

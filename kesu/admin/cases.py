@@ -32,6 +32,7 @@ from kesu.choices import (
     MARKET,
     RESOLUTION_TYPE,
     SEVERITY,
+    SLA_CLOCK,
 )
 from kesu.labels import LABELS
 from kesu.extensions import db
@@ -119,7 +120,7 @@ class CaseView(DocumentActionsMixin, WorkflowActionsMixin, KesuModelView):
     column_default_sort = ("received_at", True)
     column_searchable_list = ("case_no", "title", "product", "lot_no", "customer.name")
     choice_columns = {"status": CASE_STATUS, "channel": CHANNEL, "severity": SEVERITY, "market": MARKET,
-                      "resolution_type": RESOLUTION_TYPE}
+                      "resolution_type": RESOLUTION_TYPE, "due_clock": SLA_CLOCK}
     column_filters = (
         "status", "channel", "severity", "market",
         ForeignKeyEqual(Case.category_id, _l("投诉类别"), Category),
@@ -134,9 +135,9 @@ class CaseView(DocumentActionsMixin, WorkflowActionsMixin, KesuModelView):
         "category", "severity", "is_batch", "title", "product", "model_no", "part_no", "lot_no", "quantity",
         "defect_rate", "description", "customer_demand", "is_valid", "validity_reason", "department", "handler",
         "containment", "root_cause", "corrective_action", "preventive_action", "resolution_type",
-        "resolution_detail", "proposed_amount", "customer_confirmed", "customer_confirmed_on", "satisfaction",
-        "feedback", "escalation_level", "first_response_due", "next_due_at", "extension_reason",
-        "appeal_deadline", "closed_at", "archived_at", "is_typical", "lessons_learned", "created_by", "created_at",
+        "resolution_detail", "proposed_amount", "customer_agreed_at", "customer_confirmed", "customer_confirmed_on",
+        "satisfaction", "feedback", "escalation_level", "first_response_due", "next_due_at", "due_clock",
+        "extension_reason", "appeal_deadline", "closed_at", "archived_at", "is_typical", "lessons_learned", "created_by", "created_at",
     )
     column_formatters = {
         "customer.phone": masked("phone", "customer.phone"),

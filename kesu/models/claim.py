@@ -7,7 +7,8 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, Numeric, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kesu.choices import APPROVAL_DECISION, APPROVAL_KIND, CLAIM_STATUS, COMPENSATION_FORM, PAYMENT_METHOD, ROLE
+from kesu.choices import (APPROVAL_DECISION, APPROVAL_KIND, CLAIM_STATUS, COMPENSATION_FORM, PAYMENT_METHOD, ROLE,
+                          SLA_CLOCK)
 from kesu.models.base import Audited, Base, Money, Timestamped, UTCDateTime
 from kesu.models.case import Attachment, Case
 from kesu.models.people import User
@@ -24,6 +25,7 @@ class Claim(Audited, Timestamped, Base):
         CheckConstraint("verified_loss IS NULL OR verified_loss >= 0", name="verified_loss"),
         CheckConstraint("proposed_amount IS NULL OR proposed_amount >= 0", name="proposed_amount"),
         CheckConstraint("approved_amount IS NULL OR approved_amount >= 0", name="approved_amount"),
+        CheckConstraint("due_clock IS NULL OR " + SLA_CLOCK.check_sql("due_clock"), name="due_clock"),
         Index("ix_claim_status_submitted_at", "status", "submitted_at"),
     )
 
@@ -42,6 +44,9 @@ class Claim(Audited, Timestamped, Base):
     approved_amount: Mapped[Decimal | None] = mapped_column(Money, index=True)
     payment_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
     next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    #: The SLA clock ``next_due_at`` belongs to, and when the status's clock started (kesu.sla).
+    due_clock: Mapped[str | None] = mapped_column(String(30))
+    clock_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     escalation_level: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -54,6 +59,7 @@ class Claim(Audited, Timestamped, Base):
     attachments: Mapped[list[Attachment]] = relationship(back_populates="claim")
 
     __mapper_args__ = {"version_id_col": version}
+    audit_exclude = Audited.audit_exclude | {"due_clock", "clock_started_at"}
 
     def __str__(self) -> str:
         return self.claim_no or ""

@@ -29,6 +29,7 @@ from kesu.workflow.statuses import Statuses
 
 Guard = Callable[[Any, Any, dict], "str | None"]
 Effect = Callable[[Any, Any, dict], "str | None"]
+Describe = Callable[[Any, Any, dict], str]
 
 #: Names of the fields transitions ask for, for "请填写…" messages and the action forms.
 FIELD_LABELS = {
@@ -38,7 +39,7 @@ FIELD_LABELS = {
     "handler": _l("处理人"),
     "resolution_type": _l("处理方式"),
     "amount": _l("金额"),
-    "channel": _l("通知渠道"),
+    "channel": _l("渠道"),
     "opinion": _l("客户意见"),
     "content": _l("回访内容"),
     "satisfaction": _l("满意度"),
@@ -49,6 +50,7 @@ FIELD_LABELS = {
     "method": _l("支付方式"),
     "voucher_no": _l("凭证号"),
     "decision": _l("决定"),
+    "signed_on": _l("客户签字日期"),
 }
 
 
@@ -86,6 +88,11 @@ class Field:
     max_length: int = 2000
     #: USER: the role the user must have.
     role: str | None = None
+    #: USER: the name of the DEPARTMENT field of the same dialog the user must belong to; the dialog offers the
+    #: chosen department's users only (a guard of the transition still checks it).
+    depends_on: str | None = None
+    #: The dialog opens with the record's current value of the same name (a reopened case's department).
+    prefilled: bool = False
 
     @property
     def asked_as_required(self) -> bool:
@@ -120,6 +127,12 @@ class Transition:
     reopens: bool = False
     #: Statuses an effect may choose instead of ``target`` (a claim approved within the limit, paid in full).
     outcomes: frozenset[str] = frozenset()
+    #: Starts the clock of the status again although the status stays (a transfer gives the new department its
+    #: full reply time); leaving for another status always starts that status's clock.
+    restarts_clock: bool = False
+    #: How the step reads in the audit trail after its label, from the record as it was before the step; without
+    #: it, the comment, reason or opinion typed.
+    describe: Describe | None = None
 
     @property
     def targets(self) -> frozenset[str]:
@@ -149,10 +162,11 @@ class Machine:
     def add(self, key: str, label, sources: Sequence[str], target: str | None, roles: Sequence[str], *,
             fields: Sequence[Field] = (COMMENT,), eligible: Callable[[Any], "str | None"] | None = None,
             preconditions: Sequence[Guard] = (), guards: Sequence[Guard] = (), effects: Sequence[Effect] = (),
-            reopens: bool = False, outcomes: Sequence[str] = ()) -> None:
+            reopens: bool = False, outcomes: Sequence[str] = (), restarts_clock: bool = False,
+            describe: Describe | None = None) -> None:
         self.transitions[key] = Transition(key, label, frozenset(sources), target, frozenset(roles), tuple(fields),
                                            eligible, tuple(preconditions), tuple(guards), tuple(effects), reopens,
-                                           frozenset(outcomes))
+                                           frozenset(outcomes), restarts_clock, describe)
 
 
 def _blank(value: Any) -> bool:
@@ -217,6 +231,10 @@ def run(machine: Machine, record: Any, action: str, actor: Any, fields: dict) ->
     old_status = record.status
     target = transition.target
     with db.session.no_autoflush:  # effects and clocks may query; the step must reach the trail as one event
+        if transition.describe is not None:
+            comment = transition.describe(record, actor, fields)
+        else:
+            comment = fields.get("comment") or fields.get("reason") or fields.get("opinion") or ""
         for effect in transition.effects:
             chosen = effect(record, actor, fields)
             if chosen:
@@ -225,10 +243,9 @@ def run(machine: Machine, record: Any, action: str, actor: Any, fields: dict) ->
                 target = chosen
         if target:
             record.status = target
-            if target != old_status and hasattr(record, "next_due_at"):
+            if (target != old_status or transition.restarts_clock) and hasattr(record, "next_due_at"):
                 sla.start_clock(record)  # the clock of the new status, from the SLA rules
     record.updated_at = utcnow()  # marks the record changed, so its version moves even when the status stays
-    comment = fields.get("comment") or fields.get("reason") or fields.get("opinion") or ""
     record._audit_action = "transition"
     record._audit_comment = f"{transition.label}" + (f"：{comment}" if comment else "")
     try:

@@ -18,7 +18,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from kesu.choices import ACCOUNTABILITY_STATUS, CASE_STATUS, CLAIM_STATUS, Choices
+from kesu.choices import ACCOUNTABILITY_STATUS, CASE_STATUS, CLAIM_STATUS, REGULATOR_CHANNEL, Choices
 
 
 class Kind(StrEnum):
@@ -43,10 +43,16 @@ class FieldGroup:
 
 @dataclass(frozen=True)
 class ClockRule:
-    """The SLA clock (a :data:`kesu.choices.SLA_CLOCK` key) a status starts, if ``when`` holds for the record."""
+    """The SLA clock (a :data:`kesu.choices.SLA_CLOCK` key) a status starts, if ``when`` holds for the record.
+
+    ``when`` may look at what has been written in the status (the 8D milestones): the record then moves on to
+    the next rule that applies, counted from the same start (:func:`kesu.sla.follow_clock`). ``since`` gives
+    the moment the limit counts from when that is not the moment the status's clock started (the regulator's
+    limit runs from the complaint's receipt, whatever the status)."""
 
     clock: str
     when: Callable[[Any], bool] | None = None
+    since: Callable[[Any], Any] | None = None
 
     def applies_to(self, record: Any) -> bool:
         return self.when is None or bool(self.when(record))
@@ -75,8 +81,12 @@ class Status:
     def is_open(self) -> bool:
         return self.kind is Kind.OPEN
 
+    def clock_rule_for(self, record: Any) -> ClockRule | None:
+        return next((rule for rule in self.clocks if rule.applies_to(record)), None)
+
     def clock_for(self, record: Any) -> str | None:
-        return next((rule.clock for rule in self.clocks if rule.applies_to(record)), None)
+        rule = self.clock_rule_for(record)
+        return rule.clock if rule else None
 
 
 class Statuses:
@@ -158,6 +168,40 @@ def is_eight_d(case: Any) -> bool:
     return bool(case.is_batch) or case.severity in EIGHT_D_SEVERITIES
 
 
+def _written(*texts: str | None) -> bool:
+    return all((text or "").strip() for text in texts)
+
+
+# The 8D milestones (003 篇三: containment and first cause in 4 hours, an interim report in 8, the final report in
+# 48, all counted from when the department took the case): each clock runs until its part of the 8D is written.
+def awaits_containment(case: Any) -> bool:
+    return is_eight_d(case) and not _written(case.containment)
+
+
+def awaits_interim_report(case: Any) -> bool:
+    """The interim report names the root cause."""
+    return is_eight_d(case) and not _written(case.root_cause)
+
+
+def awaits_final_report(case: Any) -> bool:
+    """The final report adds the corrective and preventive actions."""
+    return is_eight_d(case) and not _written(case.corrective_action, case.preventive_action)
+
+
+def is_regulator_case(case: Any) -> bool:
+    """Forwarded by the market regulator (12315): the company answers within the regulator's limit."""
+    return case.channel == REGULATOR_CHANNEL
+
+
+def received(case: Any) -> Any:
+    return case.received_at
+
+
+#: The regulator's limit counts from the complaint's receipt until the company gives its answer (notifies the
+#: customer of its decision); it comes before the company's own clocks, but after the 8D hours.
+REGULATOR_CLOCK = ClockRule("regulator_case", when=is_regulator_case, since=received)
+
+
 # --- the complaint case ---------------------------------------------------------------------------------
 CASE_GROUPS = (
     # A customer not yet on file is typed in with the case (new_customer_*) and registered with it.
@@ -189,14 +233,18 @@ CASE_STATUSES = Statuses(
     Status("registered", Kind.OPEN, _l("您的投诉已登记，我们将尽快核实并答复您。"), "secondary",
            clocks=(ClockRule("first_response"),), editable=_case_editing()),
     Status("accepted", Kind.OPEN, _l("您的投诉已受理，正在安排责任部门处理。"), "info",
-           clocks=(ClockRule("internal_check"),), documents=ACCEPTED_DOCUMENTS, editable=_case_editing()),
+           clocks=(REGULATOR_CLOCK, ClockRule("internal_check")), documents=ACCEPTED_DOCUMENTS,
+           editable=_case_editing()),
     Status("investigating", Kind.OPEN, _l("责任部门正在调查问题原因。"), "primary",
-           clocks=(ClockRule("containment", when=is_eight_d), ClockRule("department_reply")),
+           clocks=(ClockRule("containment", when=awaits_containment),
+                   ClockRule("interim_report", when=awaits_interim_report),
+                   ClockRule("final_report", when=awaits_final_report),
+                   REGULATOR_CLOCK, ClockRule("department_reply")),
            documents=INVESTIGATED_DOCUMENTS, editable=_case_editing(frozenset({"admin", "handler"}))),
     Status("solution_proposed", Kind.OPEN, _l("处理方案已拟定，正在内部审核。"), "primary",
-           documents=INVESTIGATED_DOCUMENTS, editable=_case_editing()),
+           clocks=(REGULATOR_CLOCK,), documents=INVESTIGATED_DOCUMENTS, editable=_case_editing()),
     Status("approved", Kind.OPEN, _l("处理方案已审批通过，我们将尽快与您联系。"), "primary",
-           documents=DECIDED_DOCUMENTS, editable=_case_editing()),
+           clocks=(REGULATOR_CLOCK,), documents=DECIDED_DOCUMENTS, editable=_case_editing()),
     Status("customer_notified", Kind.OPEN, _l("我们已将处理方案告知您，等待您的意见。"), "warning",
            documents=DECIDED_DOCUMENTS, editable=_case_editing()),
     Status("customer_confirmed", Kind.OPEN, _l("您已同意处理方案，我们将安排执行。"), "primary",
