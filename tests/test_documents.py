@@ -97,7 +97,8 @@ def test_file_name_is_the_record_number_and_the_documents_short_name(demo, demo_
 
 def test_settlement_agreement_prints_the_amount_in_chinese_capitals(app, staff, login_as):
     with app.app_context():
-        claim = make_claim(make_case(), amount="12800", status="approved", approved_amount=Decimal("12300"))
+        claim = make_claim(make_case(), amount="12800", status="customer_confirmed", approved_amount=Decimal("12300"),
+                           agreed_payment_method="bank_transfer", instalments=1)
     text = all_text(generate(login_as("clerk"), "settlement_agreement", claim).get_data())
     assert "人民币壹万贰仟叁佰元整" in text and "12,300.00" in text
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from kesu.extensions import db
 from kesu.models import AuditEvent
-from kesu.timeutil import utcnow
+from kesu.timeutil import local_today, utcnow
 from kesu.workflow import MACHINES, WorkflowError, perform
 from kesu.workflow.claim import required_reviews
 from tests.factories import department, make_case, make_claim, user
@@ -37,7 +37,8 @@ def claim_fields(action: str, amount: Decimal) -> dict:
         "assess": {"verified_loss": amount, "compensation_form": "cash"},
         "submit_for_approval": {"amount": amount},
         "reject": {"comment": "不予赔偿"},
-        "pay": {"method": "bank_transfer", "amount": amount, "voucher_no": "PZ"},
+        "confirm": {"payment_method": "bank_transfer", "instalments": 1},
+        "pay": {"method": "bank_transfer", "amount": amount, "voucher_no": "PZ", "paid_on": local_today()},
     }.get(action, {})
 
 

@@ -49,6 +49,10 @@ FIELD_LABELS = {
     "method": _l("支付方式"),
     "voucher_no": _l("凭证号"),
     "decision": _l("决定"),
+    "outcome": _l("申诉处理结果"),
+    "payment_method": _l("约定的支付方式"),
+    "instalments": _l("分期数"),
+    "paid_on": _l("支付日期"),
 }
 
 
@@ -86,6 +90,8 @@ class Field:
     max_length: int = 2000
     #: USER: the role the user must have.
     role: str | None = None
+    #: The value the dialog starts with, read from the record (a sum the user may keep or change).
+    initial: Callable[[Any], Any] | None = None
 
     @property
     def asked_as_required(self) -> bool:
@@ -155,7 +161,8 @@ class Machine:
                                            frozenset(outcomes))
 
 
-def _blank(value: Any) -> bool:
+def is_blank(value: Any) -> bool:
+    """None, or text that is only white space."""
     return value is None or (isinstance(value, str) and not value.strip())
 
 
@@ -192,7 +199,7 @@ def refusal(machine: Machine, transition: Transition, record: Any, actor: Any, f
     if message:
         return message
     for name in transition.required:
-        if _blank(fields.get(name)):
+        if is_blank(fields.get(name)):
             return _("请填写%(field)s。", field=FIELD_LABELS.get(name, name))
     for guard in transition.guards:
         message = guard(record, actor, fields)
