@@ -87,8 +87,9 @@ def _form_field(field: Field, rows: int):
     kind, label = field.type, field.label
     if kind in (FieldType.TEXT, FieldType.LONG_TEXT):
         return _text(field, rows)
-    if kind is FieldType.CHOICE:
-        return SelectField(label, choices=field.choices.pairs(), description=field.description or "",
+    if kind is FieldType.CHOICE:  # an optional choice can be left unchosen
+        choices = field.choices.pairs() if field.asked_as_required else [("", "—"), *field.choices.pairs()]
+        return SelectField(label, choices=choices, description=field.description or "",
                            validators=_presence(field, _l("请选择%(field)s。", field=label)))
     if kind in (FieldType.USER, FieldType.DEPARTMENT):  # choices from the database: TransitionForm.prepare
         narrowed = {"data-kesu-depends-on": field.depends_on} if field.depends_on else {}
@@ -128,6 +129,8 @@ class TransitionForm(ActionForm):
 
     def prepare(self, record: Any) -> None:
         for field in self.fields:
+            if field.initial is not None and not self.is_submitted():
+                self[field.name].data = field.initial(record)
             if field.type is FieldType.DEPARTMENT:
                 departments = db.session.scalars(select(Department).order_by(Department.id)).all()
                 self[field.name].choices = [CHOOSE, *((d.id, d.name) for d in departments)]

@@ -157,6 +157,14 @@ ACCOUNTABILITY_STATUS = Choices(
     ("notified", _l("已告知")),
     ("appealed", _l("申诉中")),
     ("executed", _l("已执行")),
+    ("revoked", _l("已撤销")),
+)
+
+#: What an appeal against an accountability decision came to (申诉处理结果).
+APPEAL_OUTCOME = Choices(
+    ("upheld", _l("维持原决定")),
+    ("changed", _l("变更处理措施")),
+    ("revoked", _l("撤销原决定")),
 )
 
 ACCOUNTABILITY_CAUSE = Choices(

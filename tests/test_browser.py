@@ -88,8 +88,8 @@ class Desk:
         dialog.wait_for(state="visible")
         for name, value in (fields or {}).items():
             field = dialog.locator(f'[name="{name}"]')
-            if name == "satisfaction":
-                dialog.locator(f'input[name="satisfaction"][value="{value}"]').check()
+            if field.first.get_attribute("type") == "radio":
+                dialog.locator(f'input[name="{name}"][value="{value}"]').check()
             elif field.first.evaluate("e => e.tagName") == "SELECT":
                 field.select_option(str(value))
             else:
@@ -109,6 +109,7 @@ def test_a_case_and_its_claim_go_through_every_state_in_the_browser(app, staff, 
 
     from kesu.extensions import db
     from kesu.models import Case, Claim
+    from kesu.timeutil import local_today
     from tests.factories import department, make_claim, user
     from tests.test_workflow import _make_legal_reviewer
 
@@ -149,11 +150,14 @@ def test_a_case_and_its_claim_go_through_every_state_in_the_browser(app, staff, 
         desk.click("finance", claim_url, "countersign", {"comment": "预算可列支"}, expect="待审批")
         desk.click("approver", claim_url, "approve", {"comment": "超出本人额度，上报"}, expect="待审批")
         desk.click("manager", claim_url, "approve", {"comment": "同意"}, expect="已批准")
-        desk.click("clerk", claim_url, "confirm", expect="客户已确认")
+        desk.click("clerk", claim_url, "confirm", {"payment_method": "bank_transfer", "instalments": "2",
+                                                    "payment_plan": "签约后 7 日内支付 ¥20,000.00，30 日内支付 ¥32,000.00"},
+                   expect="客户已确认")
+        today = local_today().isoformat()
         desk.click("finance", claim_url, "pay", {"method": "bank_transfer", "amount": "20000",
-                                                  "voucher_no": "PZ-2026-001"}, expect="客户已确认")
+                                                  "voucher_no": "PZ-2026-001", "paid_on": today}, expect="客户已确认")
         desk.click("finance", claim_url, "pay", {"method": "bank_transfer", "amount": "32000",
-                                                  "voucher_no": "PZ-2026-002"}, expect="已支付")
+                                                  "voucher_no": "PZ-2026-002", "paid_on": today}, expect="已支付")
         desk.click("clerk", claim_url, "close", expect="已结案")
 
         desk.click("handler", case_url, "implement", expect="执行中")

@@ -198,11 +198,12 @@ def claim_ready_for_approval(people, amount: str) -> Claim:
 def test_claim_goes_from_submission_to_closure_with_partial_payments(people):
     claim = claim_ready_for_approval(people, "8000")
     act(claim, "approve", people["approver"], comment="同意")
-    act(claim, "confirm", people["clerk"])
+    act(claim, "confirm", people["clerk"], payment_method="bank_transfer", instalments=2,
+        payment_plan="首期 ¥3,000.00，余款 ¥5,000.00 于下月付清")
     assert act(claim, "pay", people["finance"], method="bank_transfer", amount=Decimal("3000"),
-               voucher_no="PZ-1") == "customer_confirmed"
+               voucher_no="PZ-1", paid_on=local_today()) == "customer_confirmed"
     assert act(claim, "pay", people["finance"], method="bank_transfer", amount=Decimal("5000"),
-               voucher_no="PZ-2") == "paid"
+               voucher_no="PZ-2", paid_on=local_today()) == "paid"
     act(claim, "close", people["clerk"])
     assert claim.status == "closed" and claim.paid_total == claim.approved_amount == Decimal("8000.00")
 
@@ -210,10 +211,12 @@ def test_claim_goes_from_submission_to_closure_with_partial_payments(people):
 def test_paid_total_never_exceeds_the_approved_amount(people):
     claim = claim_ready_for_approval(people, "8000")
     act(claim, "approve", people["approver"])
-    act(claim, "confirm", people["clerk"])
-    act(claim, "pay", people["finance"], method="cash", amount=Decimal("7000"), voucher_no="PZ-1")
+    act(claim, "confirm", people["clerk"], payment_method="cash", instalments=1)
+    act(claim, "pay", people["finance"], method="cash", amount=Decimal("7000"), voucher_no="PZ-1",
+        paid_on=local_today())
     with pytest.raises(WorkflowError, match="支付总额不能超过批准金额 ¥8,000.00（已支付 ¥7,000.00）"):
-        perform(claim, "pay", people["finance"], method="cash", amount=Decimal("1000.01"), voucher_no="PZ-2")
+        perform(claim, "pay", people["finance"], method="cash", amount=Decimal("1000.01"), voucher_no="PZ-2",
+                paid_on=local_today())
 
 
 def test_approval_above_limit_passes_the_claim_up(people):
@@ -298,7 +301,7 @@ def test_accountability_with_appeal_to_execution(people):
     act(record, "approve", people["manager"])
     act(record, "notify", people["clerk"])
     act(record, "appeal", people["clerk"], reason="设备故障所致，非本人操作")
-    act(record, "decide_appeal", people["manager"], decision="维持原决定")
+    act(record, "decide_appeal", people["manager"], outcome="upheld", decision="维持原决定")
     assert act(record, "execute", people["manager"]) == "executed"
     assert record.appeal_decision == "维持原决定" and record.executed_at is not None
 
@@ -308,5 +311,5 @@ def test_nobody_approves_accountability_about_themselves(people):
     record = Accountability(case=case, person=people["manager"], cause="other", facts="x", measure="verbal_warning")
     db.session.add(record)
     db.session.commit()
-    with pytest.raises(WorkflowError, match="不能批准追究自己责任"):
+    with pytest.raises(WorkflowError, match="涉及您本人，须由其他主管审批"):
         perform(record, "approve", people["manager"])

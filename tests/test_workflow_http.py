@@ -52,6 +52,11 @@ def desk(app, staff, login_as):
     return Desk()
 
 
+def today() -> str:
+    """Today in Beijing, as a date field is typed."""
+    return local_today().isoformat()
+
+
 def ids_of(app, name: str, *rest: str) -> list[int]:
     with app.app_context():
         return [user(n).id for n in (name, *rest)]
@@ -144,14 +149,17 @@ def test_claim_travels_from_submission_to_closing_with_countersign_pass_up_and_p
           ("finance", "countersign", {"comment": "预算可列支"}, "pending_approval"),
           ("approver", "approve", {"comment": "超出本人额度，上报"}, "pending_approval"),
           ("manager", "approve", {"comment": "同意"}, "approved"),
-          ("clerk", "confirm", {}, "customer_confirmed"),
-          ("finance", "pay", {"method": "bank_transfer", "amount": "10000", "voucher_no": "PZ-001"},
-           "customer_confirmed"))
+          ("clerk", "confirm", {"payment_method": "bank_transfer", "instalments": 2,
+                                "payment_plan": "首期 ¥10,000.00 签约后 7 日内，余款 ¥20,000.00 30 日内"},
+           "customer_confirmed"),
+          ("finance", "pay", {"method": "bank_transfer", "amount": "10000", "voucher_no": "PZ-001",
+                              "paid_on": today()}, "customer_confirmed"))
     over = desk.act("finance", Claim, claim_id, "pay", method="bank_transfer", amount="20000.01",
-                    voucher_no="PZ-002").get_data(as_text=True)
+                    voucher_no="PZ-002", paid_on=today()).get_data(as_text=True)
     assert "支付总额不能超过批准金额" in over
     steps(desk, Claim, claim_id,
-          ("finance", "pay", {"method": "bank_transfer", "amount": "20000", "voucher_no": "PZ-002"}, "paid"),
+          ("finance", "pay", {"method": "bank_transfer", "amount": "20000", "voucher_no": "PZ-002",
+                              "paid_on": today()}, "paid"),
           ("clerk", "close", {}, "closed"))
     claim = desk.get(Claim, claim_id)
     assert claim.approved_amount == Decimal("30000") and claim.closed_at is not None
@@ -181,7 +189,7 @@ def test_accountability_travels_from_proposal_to_execution_with_an_appeal(app, d
           ("approver", "approve", {}, "approved"),
           ("clerk", "notify", {}, "notified"),
           ("clerk", "appeal", {"reason": "当班检验设备故障"}, "appealed"),
-          ("manager", "decide_appeal", {"decision": "维持原决定"}, "notified"),
+          ("manager", "decide_appeal", {"outcome": "upheld", "decision": "维持原决定"}, "notified"),
           ("approver", "execute", {}, "executed"))
     assert desk.get(Accountability, record_id).appeal_decision == "维持原决定"
 

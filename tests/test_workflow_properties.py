@@ -39,7 +39,8 @@ def claim_fields(action: str, amount: Decimal) -> dict:
         "assess": {"verified_loss": amount, "compensation_form": "cash"},
         "submit_for_approval": {"amount": amount},
         "reject": {"comment": "不予赔偿"},
-        "pay": {"method": "bank_transfer", "amount": amount, "voucher_no": "PZ"},
+        "confirm": {"payment_method": "bank_transfer", "instalments": 1},
+        "pay": {"method": "bank_transfer", "amount": amount, "voucher_no": "PZ", "paid_on": local_today()},
     }.get(action, {})
 
 

@@ -32,14 +32,16 @@ class ClaimView(DocumentActionsMixin, WorkflowActionsMixin, KesuModelView):
     column_sortable_list = ("claim_no", "status", "claimed_amount", "verified_loss", "approved_amount",
                             "submitted_at", "next_due_at")
     column_searchable_list = ("claim_no", "reason", "case.case_no")
-    choice_columns = {"status": CLAIM_STATUS, "compensation_form": COMPENSATION_FORM}
+    choice_columns = {"status": CLAIM_STATUS, "compensation_form": COMPENSATION_FORM,
+                      "agreed_payment_method": PAYMENT_METHOD}
     column_filters = ("status", DueFilter(Claim.next_due_at, _l("时限")), "compensation_form", "submitted_at",
                       "claimed_amount", "approved_amount", "next_due_at",
                       CaseDepartmentEqual(Claim.case_id, _l("责任部门")))
     column_formatters = {"case": link_to("case", "case_no", "case"), "next_due_at": due_column, **MONEY_FORMATTERS}
     column_details_list = ("claim_no", "case", "status", "submitted_at", "claimed_amount", "reason",
-                           "verified_loss", "compensation_form", "proposed_amount", "proposed_by",
-                           "approved_amount", "payment_deadline", "next_due_at", "closed_at", "created_at")
+                           "verified_loss", "verified_loss_reason", "compensation_form", "proposed_amount",
+                           "proposed_by", "approved_amount", "agreed_payment_method", "instalments", "payment_plan",
+                           "payment_deadline", "next_due_at", "closed_at", "created_at")
     details_template = "admin/claim_details.html"
     form_columns = CLAIM_STATUSES.form_fields
     form_ajax_refs = {"case": AJAX_CASE}
@@ -95,10 +97,10 @@ class PaymentView(KesuModelView):
     """Read-only: finance records payments through the claim's pay action."""
 
     column_labels = LABELS
-    column_list = ("paid_at", "claim", "method", "amount", "voucher_no", "recorded_by")
+    column_list = ("paid_on", "claim", "method", "amount", "voucher_no", "recorded_by", "paid_at")
     column_select_related_list = ("claim", "recorded_by")
-    column_default_sort = ("paid_at", True)
+    column_default_sort = [("paid_on", True), ("id", True)]
     choice_columns = {"method": PAYMENT_METHOD}
-    column_filters = ("method", "paid_at", "amount")
+    column_filters = ("method", "paid_on", "amount", "paid_at")
     column_searchable_list = ("voucher_no", "claim.claim_no")
     column_formatters = {"claim": link_to("claim", "claim_no", "claim"), **MONEY_FORMATTERS}

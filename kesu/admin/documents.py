@@ -112,7 +112,8 @@ class DocumentActionsMixin:
 
     @expose("/document/<doc_key>/", methods=("POST",))
     def document_view(self, doc_key: str):
-        """Generate, register and download one document (``?format=pdf`` for its PDF copy)."""
+        """Generate, register and download one Word document. Its PDF is a copy of that register entry (the
+        register's download, same number), never a new issue."""
         doc_type = DOCUMENT_TYPES.get(doc_key)
         if doc_type is None or not isinstance(self.model(), doc_type.model):
             abort(404)
@@ -120,18 +121,14 @@ class DocumentActionsMixin:
             abort(403)
         record = self.get_one(request.args.get("id"))
         back = safe_return_url(request.referrer) or url_for(".details_view", id=record.id)
-        as_pdf = request.args.get("format") == "pdf"
         try:
             document = issue(db.session, doc_key, record, current_user)
             content = stored_content(document)
-            pdf_content = pdf.to_pdf(content) if as_pdf else None
             db.session.commit()
         except DocumentError as refused:
             db.session.rollback()
             flash(str(refused), "error")
             return redirect(back)
-        if pdf_content is not None:
-            return _download(pdf_content, _as_pdf_name(document.filename), PDF_TYPE)
         return _download(content, document.filename)
 
     # --- bulk: one zip of a document for each selected record ----------------------------------------------

@@ -51,6 +51,10 @@ FIELD_LABELS = {
     "voucher_no": _l("凭证号"),
     "decision": _l("决定"),
     "signed_on": _l("客户签字日期"),
+    "outcome": _l("申诉处理结果"),
+    "payment_method": _l("约定的支付方式"),
+    "instalments": _l("分期数"),
+    "paid_on": _l("支付日期"),
 }
 
 
@@ -93,6 +97,8 @@ class Field:
     depends_on: str | None = None
     #: The dialog opens with the record's current value of the same name (a reopened case's department).
     prefilled: bool = False
+    #: The value the dialog starts with, read from the record (a sum the user may keep or change).
+    initial: Callable[[Any], Any] | None = None
 
     @property
     def asked_as_required(self) -> bool:
@@ -169,7 +175,8 @@ class Machine:
                                            frozenset(outcomes), restarts_clock, describe)
 
 
-def _blank(value: Any) -> bool:
+def is_blank(value: Any) -> bool:
+    """None, or text that is only white space."""
     return value is None or (isinstance(value, str) and not value.strip())
 
 
@@ -206,7 +213,7 @@ def refusal(machine: Machine, transition: Transition, record: Any, actor: Any, f
     if message:
         return message
     for name in transition.required:
-        if _blank(fields.get(name)):
+        if is_blank(fields.get(name)):
             return _("请填写%(field)s。", field=FIELD_LABELS.get(name, name))
     for guard in transition.guards:
         message = guard(record, actor, fields)

@@ -310,6 +310,7 @@ ACCOUNTABILITY_STATUSES = Statuses(
     Status("appealed", Kind.OPEN, _l("当事人已申诉，等待处理。"), "warning", documents=DECIDED,
            editable=ACCOUNTABILITY_EDITING, on_path=False),
     Status("executed", Kind.FINAL, _l("决定已执行。"), "dark", documents=DECIDED, editable=ACCOUNTABILITY_EDITING),
+    Status("revoked", Kind.FINAL, _l("申诉成立，原决定已撤销。"), "secondary", on_path=False),
 )
 
 STATUSES: dict[str, Statuses] = {s.name: s for s in (CASE_STATUSES, CLAIM_STATUSES, ACCOUNTABILITY_STATUSES)}
