@@ -15,7 +15,7 @@ from kesu.timeutil import utcnow
 from kesu.workflow.core import Field, FieldType, Machine
 from kesu.workflow.statuses import CLAIM_STATUSES
 
-CLAIM = Machine("claim", CLAIM_STATUSES, case_of=lambda claim: claim.case)
+CLAIM = Machine("claim", CLAIM_STATUSES)
 
 
 def money(value: Decimal | None) -> str:
