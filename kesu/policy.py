@@ -44,8 +44,14 @@ class Act(StrEnum):
     TRANSITION = "transition"
 
 
-VERBS = {Act.READ: _l("查看"), Act.CREATE: _l("新建"), Act.EDIT: _l("修改"), Act.DELETE: _l("删除"),
-         Act.EXPORT: _l("导出")}
+#: What a role without the right to an act on a kind of record reads.
+ROLE_REFUSALS = {
+    Act.READ: _l("您的角色（%(role)s）不能查看此类记录。"),
+    Act.CREATE: _l("您的角色（%(role)s）不能新建此类记录。"),
+    Act.EDIT: _l("您的角色（%(role)s）不能修改此类记录。"),
+    Act.DELETE: _l("您的角色（%(role)s）不能删除此类记录。"),
+    Act.EXPORT: _l("您的角色（%(role)s）不能导出此类记录。"),
+}
 
 
 def refusal(user: Any, act: Act | str, target: Any, what: str | None = None) -> str | None:
@@ -64,7 +70,7 @@ def may(user: Any, act: Act | str, target: Any, what: str | None = None) -> bool
 # --- the checks, one per act --------------------------------------------------------------------------------
 def _role_refusal(user: Any, act: Act, model: type) -> str | None:
     if not can(user, act.value, model):
-        return _("您的角色（%(role)s）不能%(act)s此类记录。", role=ROLE.label(user.role), act=VERBS[act])
+        return str(ROLE_REFUSALS[act]) % {"role": ROLE.label(user.role)}
     return None
 
 
