@@ -3,7 +3,8 @@
 Every click goes to :func:`kesu.workflow.perform` and is one transaction: the status change, its side
 effects and its audit event are committed together or not at all. A dialog carries the record version the
 user saw; if someone acted on the record in between, the click is refused instead of acting on a state the
-user never saw.
+user never saw. Which buttons and bulk actions a user is offered is :func:`kesu.policy.refusal`'s answer, the
+same rule :func:`~kesu.workflow.perform` applies to the click.
 """
 from __future__ import annotations
 
@@ -15,10 +16,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from forms.workflow import ActionForm, action_form_class
+from kesu import policy
 from kesu.admin.filters_related import is_record_id
 from kesu.audit import last_editor
 from kesu.extensions import db
-from kesu import policy
 from kesu.permissions import scope_query
 from kesu.policy import Act
 from kesu.redirects import safe_return_url
