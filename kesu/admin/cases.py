@@ -42,7 +42,6 @@ from kesu.search import find_customers, normal_term, open_cases
 from kesu.timeutil import format_local, utcnow
 from kesu.uploads import UploadRefused, attachment_type, clean_filename
 from kesu.validators import Phone
-from kesu.workflow.case import may_edit_investigation
 from kesu.workflow.statuses import CASE_STATUSES
 
 AJAX_CUSTOMER = {"fields": ("name", "contact_person", "phone"), "placeholder": _l("输入客户名称或电话搜索"),
@@ -69,7 +68,6 @@ class GoodsHoldInline(InlineFormAdmin):
         check_goods_hold(model)
 
 
-INVESTIGATION_FIELDS = CASE_STATUSES.group("investigation").fields
 #: Typed on the case form to register a customer not yet on file, with the case, in one transaction (declared in
 #: the registration group; the edit form drops them).
 NEW_CUSTOMER_FIELDS = ("new_customer_name", "new_customer_phone")
@@ -170,13 +168,6 @@ class CaseView(DocumentActionsMixin, WorkflowActionsMixin, KesuModelView):
     inline_models = (GoodsHoldInline(GoodsHold),)
     bulk_actions = ("accept", "assign", "escalate", "archive")
 
-    def locked_fields(self, case: Case | None) -> tuple[str, ...]:
-        """The status's locks, and the 8D fields for all but the responsible department (none on a new case)."""
-        locked = super().locked_fields(case)
-        if case is None or not may_edit_investigation(case, current_user):
-            locked += tuple(name for name in INVESTIGATION_FIELDS if name not in locked)
-        return locked
-
     def create_form(self, obj=None):
         """With the repeat-complainant look-up on the new customer's fields, and ``?customer_id=`` from a
         customer's page choosing that customer."""
@@ -192,7 +183,8 @@ class CaseView(DocumentActionsMixin, WorkflowActionsMixin, KesuModelView):
     def edit_form(self, obj=None):
         form = super().edit_form(obj)
         for name in NEW_CUSTOMER_FIELDS:
-            del form[name]
+            if name in form:  # the registration group may be locked already
+                del form[name]
         return form
 
     def on_model_change(self, form, model: Case, is_created: bool) -> None:
@@ -265,14 +257,9 @@ class GoodsHoldView(KesuModelView):
     form_ajax_refs = {"case": AJAX_CASE}
 
     def on_model_change(self, form, model, is_created: bool) -> None:
+        """Besides the quantities, the case's investigation must be open to this user (kesu.policy)."""
         check_goods_hold(model)
-        if model.case is not None and not may_edit_investigation(model.case, current_user):
-            raise ValidationError(_("受影响货物只能在“调查中”状态由责任部门的处理人填写。"))
         super().on_model_change(form, model, is_created)
-
-    def on_model_delete(self, model) -> None:
-        if not may_edit_investigation(model.case, current_user):
-            raise ValidationError(_("受影响货物只能在“调查中”状态由责任部门的处理人填写。"))
 
 
 class AttachmentView(KesuModelView):

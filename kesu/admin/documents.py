@@ -22,19 +22,21 @@ from sqlalchemy.exc import SQLAlchemyError
 from wtforms import BooleanField, FileField
 from wtforms.validators import InputRequired
 
+from kesu import policy
 from kesu.admin.base import KesuModelView
 from kesu.admin.filters_related import is_record_id
 from kesu.audit import record_event_apart
 from kesu.choices import DOCUMENT_TYPE, RECORD_TYPE
 from kesu.documents import pdf
 from kesu.documents.errors import DocumentError
-from kesu.documents.register import CONTENT_TYPE, data_for, issue, issue_zip, may_issue, stored_content
+from kesu.documents.register import CONTENT_TYPE, data_for, issue, issue_zip, stored_content
 from kesu.documents.templates import add_version, check_upload, make_active, template_content
 from kesu.documents.types import DOCUMENT_TYPES, DocumentType, types_for
 from kesu.extensions import db
 from kesu.labels import LABELS
 from kesu.models import GeneratedDocument
 from kesu.permissions import scope_query
+from kesu.policy import Act
 from kesu.redirects import safe_return_url
 from kesu.timeutil import format_local, utcnow
 
@@ -85,7 +87,7 @@ class DocumentActionsMixin:
 
     def issuable_types(self, record: Any) -> list[DocumentType]:
         """Document types this user may generate from ``record`` in its current state."""
-        return [t for t in types_for(record) if t.applies_to(record) and may_issue(t, current_user)]
+        return [t for t in types_for(record) if policy.may(current_user, Act.DOCUMENT, record, t.key)]
 
     def document_buttons(self, record: Any) -> list[DocumentButton]:
         buttons = []
@@ -115,9 +117,9 @@ class DocumentActionsMixin:
         """Generate, register and download one Word document. Its PDF is a copy of that register entry (the
         register's download, same number), never a new issue."""
         doc_type = DOCUMENT_TYPES.get(doc_key)
-        if doc_type is None or not isinstance(self.model(), doc_type.model):
+        if doc_type is None or not issubclass(self.model, doc_type.model):
             abort(404)
-        if not may_issue(doc_type, current_user):
+        if not policy.may(current_user, Act.DOCUMENT, self.model, doc_key):
             abort(403)
         record = self.get_one(request.args.get("id"))
         back = safe_return_url(request.referrer) or url_for(".details_view", id=record.id)
@@ -143,7 +145,7 @@ class DocumentActionsMixin:
 
     def is_action_allowed(self, name: str) -> bool:
         if name.startswith(BULK_PREFIX) and name[len(BULK_PREFIX):] in DOCUMENT_TYPES:
-            return may_issue(DOCUMENT_TYPES[name[len(BULK_PREFIX):]], current_user)
+            return policy.may(current_user, Act.DOCUMENT, self.model, name[len(BULK_PREFIX):])
         return super().is_action_allowed(name)
 
     def _bulk_documents(self, doc_type: DocumentType):

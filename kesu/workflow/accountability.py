@@ -14,7 +14,7 @@ from kesu.timeutil import utcnow
 from kesu.workflow.core import Field, FieldType, Machine
 from kesu.workflow.statuses import ACCOUNTABILITY_STATUSES
 
-ACCOUNTABILITY = Machine("accountability", ACCOUNTABILITY_STATUSES, case_of=lambda record: record.case)
+ACCOUNTABILITY = Machine("accountability", ACCOUNTABILITY_STATUSES)
 
 
 # --- preconditions -----------------------------------------------------------------------------------------

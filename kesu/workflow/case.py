@@ -16,13 +16,6 @@ from kesu.workflow.statuses import CASE_STATUSES
 CASE = Machine("case", CASE_STATUSES)
 
 
-def may_edit_investigation(case, user) -> bool:
-    """The 8D fields and goods on hold: whom the status lets edit them; a handler only for their department's case."""
-    if not CASE_STATUSES.may_edit(case.status, "investigation", user.role):
-        return False
-    return user.role != "handler" or (case.department_id is not None and case.department_id == user.department_id)
-
-
 def _log(case, actor, channel: str, content: str, opinion: str | None = None, outcome: str | None = None) -> None:
     case.contact_logs.append(ContactLog(channel=channel, direction="outbound", staff_id=actor.id, content=content,
                                         opinion=opinion, outcome=outcome, contacted_at=utcnow()))

@@ -17,7 +17,7 @@ from kesu.timeutil import local_today, to_local, utcnow
 from kesu.workflow.core import Field, FieldType, Machine, is_blank
 from kesu.workflow.statuses import CLAIM_STATUSES
 
-CLAIM = Machine("claim", CLAIM_STATUSES, case_of=lambda claim: claim.case)
+CLAIM = Machine("claim", CLAIM_STATUSES)
 
 
 def money(value: Decimal | None) -> str:

@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
 
-from kesu import sla  # the module, not its names: kesu.sla reads kesu.workflow.statuses while this imports
+from kesu import permissions, sla  # modules, not their names: both read kesu.workflow.statuses while this imports
 from kesu.audit import acting_as
 from kesu.choices import ROLE, Choices
 from kesu.extensions import db
@@ -157,8 +157,6 @@ class Machine:
     #: What each status means (:mod:`kesu.workflow.statuses`).
     states: Statuses
     transitions: dict[str, Transition] = field(default_factory=dict)
-    #: The case a record belongs to, for the handler's department rule.
-    case_of: Callable[[Any], Any] = lambda record: record
 
     @property
     def statuses(self) -> Choices:
@@ -180,21 +178,26 @@ def is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+def role_refusal(transition: Transition, actor: Any) -> str | None:
+    """Whether ``actor`` is someone who starts ``transition`` at all: its roles (an admin starts every step)
+    narrowed by its ``eligible`` rule."""
+    if actor.role == "admin":
+        return None
+    if actor.role not in transition.roles:
+        return _("您的角色（%(role)s）不能执行「%(action)s」。", role=ROLE.label(actor.role), action=transition.label)
+    return transition.eligible(actor) if transition.eligible is not None else None
+
+
 def rule_refusal(machine: Machine, transition: Transition, record: Any, actor: Any) -> str | None:
     """Role, state and department: whether ``actor`` may start ``transition`` on ``record`` at all now."""
-    if actor.role not in transition.roles and actor.role != "admin":
-        return _("您的角色（%(role)s）不能执行「%(action)s」。", role=ROLE.label(actor.role), action=transition.label)
-    if transition.eligible is not None and actor.role != "admin":
-        message = transition.eligible(actor)
-        if message:
-            return message
+    message = role_refusal(transition, actor)
+    if message:
+        return message
     if record.status not in transition.sources:
         return _("案卷当前状态为「%(status)s」，不能执行「%(action)s」。",
                  status=machine.statuses.label(record.status), action=transition.label)
-    if actor.role == "handler":
-        case = machine.case_of(record)
-        if case is None or case.department_id is None or case.department_id != actor.department_id:
-            return _("只有责任部门的处理人才能办理此案件。")
+    if not permissions.in_scope(actor, record):
+        return _("只有责任部门的处理人才能办理此案件。")
     return None
 
 
