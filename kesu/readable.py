@@ -220,7 +220,7 @@ def shown(what: Meaning, value: Any, viewer: Any, names: Names) -> str:
         return what.choices.label(value)
     if what.kind == "reference":
         return names.name(what.target, value)
-    if what.kind == "money" or (isinstance(value, Decimal) and what.kind == "text"):
+    if what.kind == "money":
         return _money(value)
     if what.kind == "datetime":
         return _local(value)

@@ -186,6 +186,28 @@ def test_a_phone_changed_on_the_trail_is_masked_for_masked_roles(app, staff):
     assert clerk_lines == ["电话：13812345678 → 13987654321", "电子邮箱：— → zhang.wei@example.com"]
 
 
+def test_each_kind_of_stored_value_reads_as_people_write_it(app, staff):
+    with app.app_context():
+        quality, handler = department("质量管理部"), user("handler")
+        lines = change_lines("case", {
+            "department_id": [None, quality.id], "department": [None, "质量管理部"], "handler_id": [None, handler.id],
+            "severity": ["general", "critical"], "resolution_type": [None, "refund"], "is_batch": [False, True],
+            "proposed_amount": [None, "1234.5"], "closed_at": [None, "2026-11-23T07:30:00+00:00"],
+            "customer_confirmed_on": [None, "2026-11-24"], "quantity": [3, 12], "description": ["旧", ""]},
+            user("clerk"), Names())
+    assert lines == ["部门：— → 质量管理部", "处理人：— → handler", "严重程度：一般 → 特别重大", "处理方式：— → 退款",
+                     "批量投诉：否 → 是", "拟定金额（元）：— → ¥1,234.50", "结案时间：— → 2026-11-23 15:30",
+                     "客户确认日期：— → 2026-11-24", "数量：3 → 12", "说明：旧 → —"]
+
+
+def test_a_columns_words_are_those_its_check_constraint_allows():
+    from kesu.choices import CASE_STATUS, CLAIM_STATUS, RESOLUTION_TYPE
+
+    assert meaning("case", "status").choices is CASE_STATUS and meaning("claim", "status").choices is CLAIM_STATUS
+    assert meaning("case", "resolution_type").choices is RESOLUTION_TYPE  # a nullable choice too
+    assert meaning("case", "department_id").target == "department" and meaning("case", "title").kind == "text"
+
+
 def test_the_audit_trail_reads_a_change_as_the_timeline_does(app, worked_case, login_as):
     with app.app_context():
         customer = make_customer(name="李娜", phone="13700001111")
