@@ -8,10 +8,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from kesu.audit import acting_as
 from kesu.extensions import db
-from kesu.models import Accountability, Claim
-from tests.factories import department, make_case, make_claim, user
+from kesu.models import Claim
+from tests.factories import make_accountability, make_case, make_claim, user
 
 
 def test_a_claim_is_started_from_its_cases_page_with_the_case_filled_in(app, staff, login_as):
@@ -112,12 +111,7 @@ def test_claim_and_accountability_pages_have_their_stage_sections(app, staff, lo
     with app.app_context():
         case = make_case(department_name="质量管理部")
         claim_id = make_claim(case, status="approved", approved_amount=Decimal("800")).id
-        with acting_as(None, "test setup"):
-            record = Accountability(case=case, department=department("质量管理部"), cause="other", facts="漏检",
-                                    measure="verbal_warning")
-            db.session.add(record)
-            db.session.commit()
-        record_id = record.id
+        record_id = make_accountability(case).id
     approver = login_as("approver")
     claim_page = approver.get(f"/admin/claim/details/?id={claim_id}").get_data(as_text=True)
     assert 'id="section-claim" open' in claim_page and 'id="section-approval" open' in claim_page
@@ -130,11 +124,6 @@ def test_claim_and_accountability_pages_have_their_stage_sections(app, staff, lo
 def test_a_handler_of_another_department_gets_404_on_the_record_page(app, staff, login_as, endpoint):
     with app.app_context():
         case = make_case(department_name="质量管理部")
-        with acting_as(None, "test setup"):
-            record = Accountability(case=case, department=department("质量管理部"), cause="other", facts="漏检",
-                                    measure="verbal_warning")
-            db.session.add(record)
-            db.session.commit()
-        ids = {"case": case.id, "claim": make_claim(case).id, "accountability": record.id}
+        ids = {"case": case.id, "claim": make_claim(case).id, "accountability": make_accountability(case).id}
     assert login_as("other_handler").get(f"/admin/{endpoint}/details/?id={ids[endpoint]}").status_code == 404
     assert login_as("handler").get(f"/admin/{endpoint}/details/?id={ids[endpoint]}").status_code == 200

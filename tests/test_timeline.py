@@ -13,12 +13,12 @@ from sqlalchemy import event, select
 
 from kesu.audit import acting_as
 from kesu.extensions import db
-from kesu.models import Accountability, Base, Case, GeneratedDocument
+from kesu.models import Base, Case, GeneratedDocument
 from kesu.models.base import Audited
 from kesu.readable import Names, change_lines, meaning
 from kesu.timeline import timeline
 from kesu.workflow import MACHINES, perform
-from tests.factories import department, make_case, make_claim, make_customer, user
+from tests.factories import department, make_accountability, make_case, make_claim, make_customer, user
 
 STATUS_KEYS = {key for machine in MACHINES.values() for key in machine.states.keys}
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
@@ -148,13 +148,8 @@ def test_a_cases_timeline_tells_its_claims_main_steps_with_a_link_to_each(app, s
 
 def test_an_accountability_records_steps_are_on_its_timeline(app, staff, login_as):
     with app.app_context():
-        case = make_case(department_name="质量管理部")
-        with acting_as(None, "test setup"):
-            record = Accountability(case=case, person=user("handler"), department=department("质量管理部"),
-                                    cause="misoperation", facts="未按规程检验", measure="fine",
-                                    fine_amount=Decimal("200"))
-            db.session.add(record)
-            db.session.commit()
+        record = make_accountability(make_case(department_name="质量管理部"), person=user("handler"),
+                                     measure="fine", fine_amount=Decimal("200"))
         perform(record, "approve", user("manager"), comment="情况属实")
         db.session.commit()
         record_id = record.id
