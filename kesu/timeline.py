@@ -186,6 +186,8 @@ RELATED_STEPS: dict[type, Callable[[Any], Sequence[Any]]] = {Case: lambda case: 
 #: The audit events of a record that are part of its story (documents are told from their register).
 OWN_ACTIONS = ("insert", "update", "transition", "view_personal_info")
 RELATED_ACTIONS = ("insert", "transition")
+#: How many views of personal data the folded entry lists (it counts them all).
+FOLDED_VIEWS = 50
 
 
 # --- the audit trail --------------------------------------------------------------------------------------
@@ -243,15 +245,19 @@ def _step_entries(record: Any, events: list[AuditEvent], related: Sequence[Any],
 
 
 def _personal_views(events: list[AuditEvent], story: Story) -> list[Entry]:
-    """The views of the record's personal data, folded into one entry at the latest view."""
+    """The views of the record's personal data, folded into one entry at the latest view (the latest
+    :data:`FOLDED_VIEWS` of them listed)."""
     if not events:
         return []
     views = tuple(
         Entry(e.at, "personal_view", story.person(e.user_id, e.username or ""),
               _("查看了%(what)s", what="、".join(str(LABELS.get(name, name)) for name in (e.comment or "").split(",")
                                                if name)))
-        for e in reversed(events))
-    return [Entry(views[0].at, "personal_view", "", _("个人信息被查看 %(n)s 次", n=len(views)), folded=views)]
+        for e in reversed(events[-FOLDED_VIEWS:]))
+    title = _("个人信息被查看 %(n)s 次", n=len(events))
+    if len(events) > FOLDED_VIEWS:
+        title += _("（列出最近 %(n)s 次）", n=FOLDED_VIEWS)
+    return [Entry(views[0].at, "personal_view", "", title, folded=views)]
 
 
 # --- the story ----------------------------------------------------------------------------------------------

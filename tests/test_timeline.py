@@ -219,6 +219,11 @@ def test_the_audit_trail_reads_a_change_as_the_timeline_does(app, worked_case, l
     assert "部门：— → 质量管理部" in case_page
 
 
+def test_the_audit_trails_export_reads_changes_as_its_list_does(app, worked_case, login_as):
+    csv = login_as("auditor").get("/admin/auditevent/export/csv/").get_data().decode("utf-8-sig")
+    assert "部门：— → 质量管理部" in csv and "拟定金额（元）：— → ¥500.00" in csv and "department_id" not in csv
+
+
 def test_every_audited_field_has_a_label():
     audited = [mapper.class_ for mapper in Base.registry.mappers if issubclass(mapper.class_, Audited)]
     assert audited and [(model.__tablename__, column.key) for model in audited
@@ -284,3 +289,18 @@ def test_a_cases_timeline_leaves_a_claims_countersigns_to_the_claims_page(app, s
     clerk = login_as("clerk")
     assert f"索赔 {claim_no}：会签" not in titles(record_page(clerk, "case", case_id))
     assert "会签" in titles(record_page(clerk, "claim", claim_id))
+
+
+def test_a_much_viewed_record_lists_only_its_latest_views_but_counts_them_all(app, staff):
+    from kesu.audit import record_event
+    from kesu.timeline import FOLDED_VIEWS
+
+    with app.test_request_context():
+        case = make_case()
+        for _ in range(FOLDED_VIEWS + 5):
+            record_event(db.session, "view_personal_info", record_type="case", record_id=case.id,
+                         comment="customer.phone", user_id=user("clerk").id, username="clerk")
+        db.session.commit()
+        (views,) = [entry for entry in timeline(case, user("admin")) if entry.kind == "personal_view"]
+    assert views.title == f"个人信息被查看 {FOLDED_VIEWS + 5} 次（列出最近 {FOLDED_VIEWS} 次）"
+    assert len(views.folded) == FOLDED_VIEWS and views.folded[0].actor == "clerk"
