@@ -57,10 +57,6 @@ class Meaning:
     personal: str | None = None
 
 
-def _tables() -> Mapping[str, Table]:
-    return Base.metadata.tables
-
-
 @cache
 def _models() -> dict[str, type]:
     return {mapper.local_table.name: mapper.class_ for mapper in Base.registry.mappers}
@@ -115,7 +111,7 @@ def _identity(what: Meaning) -> tuple:
 def meaning(table: str | None, name: str) -> Meaning:
     """What column ``name`` of ``table`` holds. Without a table (an export's cell), a name that means the same in
     every table having it is still read by its meaning; otherwise only its label is known."""
-    tables = _tables()
+    tables = Base.metadata.tables
     if table in tables and name in tables[table].c:
         return _meaning(tables[table], name)
     found = {_identity(m): m for m in (_meaning(t, name) for t in tables.values() if name in t.c)}
