@@ -45,6 +45,7 @@ LABELS = {
     "approval_limit": _l("授权额度（元）"),
     "last_login_at": _l("最近登录"),
     "password": _l("新密码"),
+    "password_hash": _l("密码"),
     "users": _l("用户"),
     # case
     "case_no": _l("案件编号"),
@@ -101,6 +102,7 @@ LABELS = {
     "on_hold": _l("已隔离"),
     # attachment
     "filename": _l("文件名"),
+    "stored_name": _l("存储文件名"),
     "content_type": _l("文件类型"),
     "size": _l("大小（字节）"),
     "sha256": _l("SHA-256"),
@@ -160,6 +162,7 @@ LABELS = {
     "variables": _l("模板变量"),
     "doc_no": _l("文号"),
     "template": _l("模板版本"),
+    "template_version": _l("模板版本"),
     "record_type": _l("记录类型"),
     "record_id": _l("记录编号"),
     "record_no": _l("案件/索赔编号"),
@@ -172,6 +175,12 @@ LABELS = {
     "action": _l("操作"),
     "changes": _l("变更内容（旧 → 新）"),
     "ip": _l("IP 地址"),
+    # saved filters
+    "list_endpoint": _l("列表"),
+    "filters": _l("筛选条件"),
+    "search": _l("搜索"),
+    "sort_column": _l("排序"),
+    "sort_desc": _l("倒序"),
     # holiday calendar
     "day": _l("日期"),
     "is_working_day": _l("调休上班"),

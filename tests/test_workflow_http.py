@@ -338,7 +338,7 @@ def test_step_waiting_on_something_else_is_shown_disabled_with_the_reason(app, d
         claim_id = make_claim(case, amount="30000", status="pending_approval", verified_loss=Decimal("30000"),
                               proposed_amount=Decimal("30000"), proposed_by_id=user("clerk").id).id
     page = desk.page("manager", Claim, claim_id)
-    assert "审批：审批前须先完成财务会签。" in page and 'data-target="#wf-approve"' not in page
+    assert "审批前须先完成财务会签。" in page and 'data-target="#wf-approve"' not in page
     assert 'data-target="#wf-countersign"' not in page  # only legal and finance staff countersign
     finance_page = desk.page("finance", Claim, claim_id)
     assert 'data-target="#wf-countersign"' in finance_page

@@ -10,16 +10,17 @@ from wtforms import ValidationError
 from kesu.admin.base import KesuModelView
 from kesu.admin.cases import AJAX_CASE, AJAX_USER
 from kesu.admin.documents import DocumentActionsMixin
+from kesu.admin.record_page import RecordPageMixin
 from kesu.admin.workflow_actions import WorkflowActionsMixin
 from kesu.admin.filters_related import ForeignKeyEqual
 from kesu.admin.formatters import link_to, money_column
 from kesu.choices import ACCOUNTABILITY_CAUSE, ACCOUNTABILITY_MEASURE, ACCOUNTABILITY_STATUS, APPEAL_OUTCOME
 from kesu.labels import LABELS
 from kesu.models import Accountability, Department
-from kesu.workflow.statuses import ACCOUNTABILITY_STATUSES
+from kesu.workflow.statuses import ACCOUNTABILITY_STATUSES, FieldGroup
 
 
-class AccountabilityView(DocumentActionsMixin, WorkflowActionsMixin, KesuModelView):
+class AccountabilityView(RecordPageMixin, DocumentActionsMixin, WorkflowActionsMixin, KesuModelView):
     column_labels = {**LABELS, "proposed_by": _l("提出人")}
     column_list = ("case", "person", "department", "cause", "measure", "status", "decided_at", "created_at")
     column_select_related_list = ("case", "person", "department")
@@ -33,6 +34,12 @@ class AccountabilityView(DocumentActionsMixin, WorkflowActionsMixin, KesuModelVi
     column_details_list = ("case", "status", "person", "department", "cause", "facts", "measure", "fine_amount",
                            "improvement", "proposed_by", "decided_by", "decided_at", "appeal_reason",
                            "appeal_outcome", "appeal_decision", "executed_at", "created_at")
+    #: What the actions decide, shown on the record page after the decision's fields.
+    stage_groups = (
+        ("decision", FieldGroup("approval", _l("批准"), ("proposed_by", "decided_by", "decided_at"))),
+        ("decision", FieldGroup("appeal", _l("申诉"), ("appeal_reason", "appeal_outcome", "appeal_decision"))),
+        ("decision", FieldGroup("execution", _l("执行"), ("executed_at",))),
+    )
     form_columns = ACCOUNTABILITY_STATUSES.form_fields
     form_ajax_refs = {"case": AJAX_CASE, "person": AJAX_USER}
     details_template = "admin/workflow_details.html"

@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from kesu.admin.base import KesuModelView, Section
 from kesu.admin.documents import DocumentActionsMixin
+from kesu.admin.record_page import RecordPageMixin
 from kesu.admin.workflow_actions import WorkflowActionsMixin
 from kesu.admin.filters_related import ForeignKeyEqual, is_record_id
 from kesu.admin.filters import DueFilter
@@ -42,7 +43,7 @@ from kesu.search import find_customers, normal_term, open_cases
 from kesu.timeutil import format_local, utcnow
 from kesu.uploads import UploadRefused, attachment_type, clean_filename
 from kesu.validators import Phone
-from kesu.workflow.statuses import CASE_STATUSES
+from kesu.workflow.statuses import CASE_STATUSES, FieldGroup
 
 AJAX_CUSTOMER = {"fields": ("name", "contact_person", "phone"), "placeholder": _l("输入客户名称或电话搜索"),
                  "page_size": 20, "minimum_input_length": 1}
@@ -107,7 +108,7 @@ def customer_hint(customer: Customer, cases: list[Case]) -> dict:
     }
 
 
-class CaseView(DocumentActionsMixin, WorkflowActionsMixin, KesuModelView):
+class CaseView(RecordPageMixin, DocumentActionsMixin, WorkflowActionsMixin, KesuModelView):
     column_labels = LABELS
     column_list = ("case_no", "received_at", "status", "customer.name", "title", "category.name", "channel",
                    "severity", "department.name", "handler", "next_due_at")
@@ -134,8 +135,22 @@ class CaseView(DocumentActionsMixin, WorkflowActionsMixin, KesuModelView):
         "defect_rate", "description", "customer_demand", "is_valid", "validity_reason", "department", "handler",
         "containment", "root_cause", "corrective_action", "preventive_action", "resolution_type",
         "resolution_detail", "proposed_amount", "customer_agreed_at", "customer_confirmed", "customer_confirmed_on",
-        "satisfaction", "feedback", "escalation_level", "first_response_due", "next_due_at", "due_clock",
-        "extension_reason", "appeal_deadline", "closed_at", "archived_at", "is_typical", "lessons_learned", "created_by", "created_at",
+        "satisfaction", "proposed_by", "feedback", "escalation_level", "first_response_due", "next_due_at",
+        "due_clock", "extension_reason", "appeal_deadline", "closed_at", "archived_at", "is_typical",
+        "lessons_learned", "created_by", "created_at",
+    )
+    #: What the actions decide, shown on the record page after the machine's group they follow.
+    stage_groups = (
+        ("product", FieldGroup("acceptance", _l("受理"), ("is_valid", "validity_reason"))),
+        ("investigation", FieldGroup("solution", _l("处理方案与审批"),
+                                     ("resolution_type", "resolution_detail", "proposed_amount", "proposed_by"))),
+        ("investigation", FieldGroup("customer_answer", _l("客户确认"),
+                                                  ("customer_agreed_at", "customer_confirmed", "customer_confirmed_on"))),
+        ("investigation", FieldGroup("closure", _l("回访与结案"),
+                                     ("satisfaction", "feedback", "closed_at", "appeal_deadline", "archived_at"))),
+        ("case_library", FieldGroup("deadlines", _l("时限与升级"),
+                                    ("first_response_due", "next_due_at", "due_clock", "extension_reason",
+                                     "escalation_level"))),
     )
     column_formatters = {
         "customer.phone": masked("phone", "customer.phone"),

@@ -7,6 +7,7 @@ from wtforms import ValidationError
 
 from kesu.admin.base import KesuModelView
 from kesu.admin.documents import DocumentActionsMixin
+from kesu.admin.record_page import RecordPageMixin
 from kesu.admin.workflow_actions import WorkflowActionsMixin
 from kesu.admin.cases import AJAX_CASE
 from kesu.admin.filters_related import CaseDepartmentEqual, ForeignKeyEqual
@@ -15,7 +16,7 @@ from kesu.admin.formatters import due_column, link_to, money_column
 from kesu.choices import APPROVAL_DECISION, APPROVAL_KIND, CLAIM_STATUS, COMPENSATION_FORM, PAYMENT_METHOD, ROLE
 from kesu.labels import LABELS
 from kesu.models import Approval, Claim, LossItem, Payment, User
-from kesu.workflow.statuses import CLAIM_STATUSES
+from kesu.workflow.statuses import CLAIM_STATUSES, FieldGroup
 
 AJAX_CLAIM = {"fields": ("claim_no",), "placeholder": _l("输入索赔编号搜索"), "minimum_input_length": 2}
 MONEY_FORMATTERS = {name: money_column for name in (
@@ -23,7 +24,7 @@ MONEY_FORMATTERS = {name: money_column for name in (
     "amount")}
 
 
-class ClaimView(DocumentActionsMixin, WorkflowActionsMixin, KesuModelView):
+class ClaimView(RecordPageMixin, DocumentActionsMixin, WorkflowActionsMixin, KesuModelView):
     column_labels = LABELS
     column_list = ("claim_no", "case", "status", "claimed_amount", "verified_loss", "approved_amount",
                    "compensation_form", "submitted_at", "next_due_at")
@@ -41,7 +42,16 @@ class ClaimView(DocumentActionsMixin, WorkflowActionsMixin, KesuModelView):
     column_details_list = ("claim_no", "case", "status", "submitted_at", "claimed_amount", "reason",
                            "verified_loss", "verified_loss_reason", "compensation_form", "proposed_amount",
                            "proposed_by", "approved_amount", "agreed_payment_method", "instalments", "payment_plan",
-                           "payment_deadline", "next_due_at", "closed_at", "created_at")
+                           "payment_deadline", "next_due_at", "escalation_level", "closed_at", "created_at")
+    #: What the actions decide, shown on the record page after the claim's own fields.
+    stage_groups = (
+        ("claim", FieldGroup("assessment", _l("核定"), ("verified_loss", "verified_loss_reason"))),
+        ("claim", FieldGroup("approval", _l("审批"), ("proposed_amount", "proposed_by", "approved_amount"))),
+        ("claim", FieldGroup("agreement", _l("客户确认与支付约定"),
+                             ("agreed_payment_method", "instalments", "payment_plan"))),
+        ("claim", FieldGroup("closure", _l("支付与结案"), ("closed_at",))),
+        ("claim", FieldGroup("deadlines", _l("时限与升级"), ("next_due_at", "escalation_level"))),
+    )
     details_template = "admin/claim_details.html"
     form_columns = CLAIM_STATUSES.form_fields
     form_ajax_refs = {"case": AJAX_CASE}
