@@ -2,6 +2,8 @@
 decision can uphold, change or revoke the measure."""
 from __future__ import annotations
 
+import html
+import re
 from decimal import Decimal
 
 import pytest
@@ -16,6 +18,12 @@ from tests.factories import department, make_case, user
 PROPOSED_BY_YOU = "这项责任追究是您提出的，须由其他主管审批或处理申诉。"
 ABOUT_YOU = "这项责任追究涉及您本人，须由其他主管审批或处理申诉。"
 
+
+
+def blocked_reason(page: str, action: str) -> str | None:
+    """The reason written beside a disabled action button on a record page."""
+    match = re.search(rf'id="wf-{action}-why">([^<]*)<', page)
+    return html.unescape(match.group(1)) if match else None
 
 def make_record(proposer: str | None = "approver", person: str | None = "handler", status: str = "proposed",
                 **fields) -> Accountability:
@@ -167,7 +175,7 @@ def test_the_record_created_in_the_panel_names_its_proposer_who_then_sees_approv
         record_id, proposer = record.id, record.proposed_by.username
     assert proposer == "approver"
     page = approver.get(f"/admin/accountability/details/?id={record_id}").get_data(as_text=True)
-    assert f"批准：{PROPOSED_BY_YOU}" in page and 'data-target="#wf-approve"' not in page
+    assert blocked_reason(page, "approve") == PROPOSED_BY_YOU and 'data-target="#wf-approve"' not in page
     manager_page = login_as("manager").get(f"/admin/accountability/details/?id={record_id}").get_data(as_text=True)
     assert 'data-target="#wf-approve"' in manager_page
     refused = approver.post_form(f"/admin/accountability/workflow/approve/?id={record_id}",
@@ -192,5 +200,5 @@ def test_appeal_decision_changing_the_measure_through_the_panel_then_no_second_a
         record = db.session.get(Accountability, record_id)
         assert (record.measure, record.fine_amount, record.status) == ("fine", Decimal("200.00"), "notified")
     clerk_page = login_as("clerk").get(f"/admin/accountability/details/?id={record_id}").get_data(as_text=True)
-    assert "当事人申诉：此决定已经过申诉处理（变更处理措施），不能再次申诉。" in clerk_page
+    assert blocked_reason(clerk_page, "appeal") == "此决定已经过申诉处理（变更处理措施），不能再次申诉。"
     assert 'data-target="#wf-appeal"' not in clerk_page
