@@ -118,7 +118,7 @@ def _handler_condition(model: type, department_id: int):
         Accountability: lambda: Accountability.case_id.in_(case_ids),
         GeneratedDocument: lambda: GeneratedDocument.case_id.in_(case_ids),
         LossItem: lambda: LossItem.claim_id.in_(claim_ids),
-        Approval: lambda: Approval.claim_id.in_(claim_ids),
+        Approval: lambda: or_(Approval.claim_id.in_(claim_ids), Approval.case_id.in_(case_ids)),
         Payment: lambda: Payment.claim_id.in_(claim_ids),
         Attachment: lambda: or_(Attachment.case_id.in_(case_ids), Attachment.claim_id.in_(claim_ids)),
         Customer: lambda: Customer.id.in_(select(Case.customer_id).where(Case.department_id == department_id)),

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, Numeric, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -21,6 +22,9 @@ from kesu.models.base import Audited, Base, Money, Timestamped, UTCDateTime
 from kesu.models.customer import Customer
 from kesu.models.people import Department, User
 from kesu.timeutil import utcnow
+
+if TYPE_CHECKING:
+    from kesu.models.claim import Approval
 
 
 class Category(Audited, Timestamped, Base):
@@ -58,6 +62,8 @@ class Case(Audited, Timestamped, Base):
         # table, a handler's department included; and a handler's customers from the second.
         Index("ix_case_title_department_id", "title", "department_id"),
         Index("ix_case_department_id_customer_id", "department_id", "customer_id"),
+        # The inbox (kesu.inbox) reads each status's cases in deadline order from this index.
+        Index("ix_case_status_next_due_at", "status", "next_due_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -96,6 +102,8 @@ class Case(Audited, Timestamped, Base):
     resolution_detail: Mapped[str | None] = mapped_column(Text)
     proposed_amount: Mapped[Decimal | None] = mapped_column(Money)
     proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    #: The highest approval limit of those who passed the pending proposal up (kesu.workflow.approval).
+    passed_up_limit: Mapped[Decimal | None] = mapped_column(Money)
     customer_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
     customer_confirmed_on: Mapped[date | None] = mapped_column(Date)
     satisfaction: Mapped[int | None] = mapped_column(SmallInteger, index=True)
@@ -123,6 +131,7 @@ class Case(Audited, Timestamped, Base):
     )
     goods_holds: Mapped[list[GoodsHold]] = relationship(back_populates="case", cascade="all, delete-orphan")
     claims: Mapped[list["Claim"]] = relationship(back_populates="case", order_by="Claim.id")  # noqa: F821
+    approvals: Mapped[list[Approval]] = relationship(back_populates="case", order_by="Approval.decided_at")
     attachments: Mapped[list[Attachment]] = relationship(
         back_populates="case", foreign_keys="Attachment.case_id"
     )
