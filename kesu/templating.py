@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from kesu import choices, models, sla
 from kesu.admin.formatters import money
+from kesu.admin.home import waiting_count
 from kesu.permissions import can
 from kesu.timeutil import format_local, utcnow
 
@@ -48,4 +49,5 @@ def register(app: Flask) -> None:
             "languages": current_app.config["LANGUAGES"],
             "current_language": _current_language(),
             "html_lang": html_lang,
+            "waiting_count": waiting_count,
         }
