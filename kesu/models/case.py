@@ -62,10 +62,10 @@ class Case(Audited, Timestamped, Base):
         # table, a handler's department included; and a handler's customers from the second.
         Index("ix_case_title_department_id", "title", "department_id"),
         Index("ix_case_department_id_customer_id", "department_id", "customer_id"),
-        # The inbox (kesu.inbox) reads each status's cases in deadline order from these, a handler's from the
-        # second.
-        Index("ix_case_status_next_due_at", "status", "next_due_at"),
-        Index("ix_case_department_id_status_next_due_at", "department_id", "status", "next_due_at"),
+        # The inbox (kesu.inbox) reads each status's cases in deadline order, and whether they wait at an
+        # approval level, from the first; a handler's from the second.
+        Index("ix_case_inbox", "status", "next_due_at", "passed_up_limit", "proposed_by_id"),
+        Index("ix_case_department_inbox", "department_id", "status", "next_due_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -25,8 +25,9 @@ class Claim(Audited, Timestamped, Base):
         CheckConstraint("proposed_amount IS NULL OR proposed_amount >= 0", name="proposed_amount"),
         CheckConstraint("approved_amount IS NULL OR approved_amount >= 0", name="approved_amount"),
         Index("ix_claim_status_submitted_at", "status", "submitted_at"),
-        # The inbox (kesu.inbox) reads each status's claims in deadline order from this index.
-        Index("ix_claim_status_next_due_at", "status", "next_due_at"),
+        # The inbox (kesu.inbox) reads each status's claims in deadline order, and whether they wait at an
+        # approval level, from this index.
+        Index("ix_claim_inbox", "status", "next_due_at", "passed_up_limit", "proposed_by_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

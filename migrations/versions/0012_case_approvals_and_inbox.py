@@ -1,6 +1,6 @@
 """case approvals and the inbox: an approval (or its passing up) belongs to a claim or to a case; a pending proposal
-remembers the highest limit of those who passed it up; each status's cases and claims (and a department's cases)
-readable in deadline order
+remembers the highest limit of those who passed it up; the inbox's indexes: each status's cases and claims in
+deadline order with their approval level, a department's cases by status in deadline order
 
 Revision ID: 0012
 Revises: 0009
@@ -29,18 +29,18 @@ def upgrade():
     for table in ('case', 'claim'):
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.add_column(sa.Column('passed_up_limit', MONEY, nullable=True))
-            batch_op.create_index(f'ix_{table}_status_next_due_at', ['status', 'next_due_at'], unique=False)
+            batch_op.create_index(f'ix_{table}_inbox', ['status', 'next_due_at', 'passed_up_limit', 'proposed_by_id'],
+                                  unique=False)
     with op.batch_alter_table('case', schema=None) as batch_op:
-        batch_op.create_index('ix_case_department_id_status_next_due_at', ['department_id', 'status', 'next_due_at'],
-                              unique=False)
+        batch_op.create_index('ix_case_department_inbox', ['department_id', 'status', 'next_due_at'], unique=False)
 
 
 def downgrade():
     with op.batch_alter_table('case', schema=None) as batch_op:
-        batch_op.drop_index('ix_case_department_id_status_next_due_at')
+        batch_op.drop_index('ix_case_department_inbox')
     for table in ('claim', 'case'):
         with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.drop_index(f'ix_{table}_status_next_due_at')
+            batch_op.drop_index(f'ix_{table}_inbox')
             batch_op.drop_column('passed_up_limit')
     op.execute('DELETE FROM approval WHERE claim_id IS NULL')
     with op.batch_alter_table('approval', schema=None) as batch_op:
