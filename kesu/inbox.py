@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, null, or_, select, type_coerce, union_all
+from sqlalchemy import ColumnElement, Select, and_, case, cast, func, literal, null, or_, select, union_all
 
 from kesu.extensions import db
 from kesu.models import Accountability, AuditEvent, Case, Claim
@@ -61,7 +61,7 @@ class Listing:
         return MACHINES[self.model]
 
     def deadline(self):
-        return self.due if self.due is not None else type_coerce(null(), UTCDateTime)
+        return self.due if self.due is not None else cast(null(), UTCDateTime)  # typed, for PostgreSQL's UNION
 
 
 LISTINGS = (
