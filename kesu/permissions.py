@@ -112,7 +112,7 @@ DEPARTMENT_PATHS: dict[type, tuple[str, ...]] = {
     Accountability: ("case",),
     GeneratedDocument: ("case",),
     LossItem: ("claim.case",),
-    Approval: ("claim.case",),
+    Approval: ("claim.case", "case"),
     Payment: ("claim.case",),
     Attachment: ("case", "claim.case"),
     Customer: ("cases",),

@@ -34,6 +34,9 @@ STATUSES_OF = {Case: CASE_STATUSES, Claim: CLAIM_STATUSES}
 #: Deadlines are never counted back before this year, so older calendars are not copied.
 CALENDAR_SEED_FROM = 2024
 
+#: A deadline this close is due soon: the lists, their deadline filter and the inbox mark it.
+DUE_SOON = timedelta(hours=24)
+
 
 HOLIDAY_NAMES = {holiday.value: holiday.chinese for holiday in chinese_calendar.constants.Holiday}
 
@@ -214,6 +217,16 @@ def keep_clocks(session: Session, flush_context: Any, instances: Any) -> None:
 def install(session_class: type) -> None:
     if not event.contains(session_class, "before_flush", keep_clocks):
         event.listen(session_class, "before_flush", keep_clocks)
+
+
+def deadline_state(due: datetime | None, now: datetime | None = None) -> str | None:
+    """``overdue`` once ``due`` has passed, ``due_soon`` within :data:`DUE_SOON` of it, else None."""
+    if due is None:
+        return None
+    now = now or utcnow()
+    if due < now:
+        return "overdue"
+    return "due_soon" if due < now + DUE_SOON else None
 
 
 def overdue(model: type, now: datetime | None = None) -> list[Any]:

@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from kesu import choices, models, policy, sla
 from kesu.admin.formatters import money
+from kesu.admin.home import waiting_count
 from kesu.timeutil import format_local, utcnow
 
 LABEL_SETS = {
@@ -47,4 +48,5 @@ def register(app: Flask) -> None:
             "languages": current_app.config["LANGUAGES"],
             "current_language": _current_language(),
             "html_lang": html_lang,
+            "waiting_count": waiting_count,
         }

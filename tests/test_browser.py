@@ -8,6 +8,7 @@ import os
 import shutil
 import socket
 import threading
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -344,11 +345,13 @@ def test_axe_finds_no_serious_violation_in_chinese_or_english(app, staff, live_s
 
     from kesu.extensions import db
     from kesu.models import Case
+    from kesu.timeutil import utcnow
     from tests.factories import PASSWORD
 
     with app.app_context():
         case = db.session.scalar(db.select(Case).order_by(Case.id))
-        case.status = "investigating"  # the handler's edit form: the 8D fields
+        # the handler's edit form (the 8D fields), and a row of the inbox, overdue
+        case.status, case.next_due_at = "investigating", utcnow() - timedelta(hours=1)
         db.session.commit()
         case_id = case.id
     axe, found = AXE_CORE.read_text(), {}
@@ -403,6 +406,36 @@ def test_keyboard_slash_focuses_the_search_and_j_k_enter_open_a_row(app, staff, 
         page.keyboard.press("Enter")
         page.wait_for_url("**/admin/case/details/**")
         assert page.url.endswith(wanted)
+        browser.close()
+
+
+def test_the_inbox_is_worked_from_the_keyboard(app, staff, live_server, tmp_path):
+    """j / k move through the inbox's rows and Enter opens the chosen record; its next step is one click."""
+    from playwright.sync_api import sync_playwright
+
+    from kesu.extensions import db
+    from kesu.models import Case
+
+    with app.app_context():
+        ids = db.session.scalars(db.select(Case.id).order_by(Case.id)).all()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
+        page = Desk(browser, live_server, tmp_path).open("clerk", "/admin/")
+        rows = page.locator("table.kesu-inbox tbody tr")
+        assert rows.count() == len(ids) and page.locator(".kesu-inbox-count").inner_text() == str(len(ids))
+        page.keyboard.press("j")
+        page.keyboard.press("j")
+        page.keyboard.press("k")
+        page.keyboard.press("j")
+        assert "kesu-current" in rows.nth(1).get_attribute("class")
+        wanted = rows.nth(1).locator("[data-kesu-open]").get_attribute("href")
+        page.screenshot(path=str(tmp_path / "inbox.png"), full_page=True)
+        page.keyboard.press("Enter")
+        page.wait_for_url("**/admin/case/details/**")
+        assert page.url.endswith(wanted)
+        page.go_back()
+        page.locator("table.kesu-inbox tbody tr").first.locator("a.btn-primary").click()
+        page.wait_for_url("**/admin/case/workflow/accept/**")
         browser.close()
 
 

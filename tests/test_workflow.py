@@ -128,13 +128,18 @@ def test_assign_needs_a_handler_of_that_department(people):
         perform(case, "assign", people["clerk"], department=department("生产部"), handler=people["handler"])
 
 
-def test_approver_cannot_approve_above_limit(people):
+def test_approval_above_limit_passes_the_case_up(people):
     case = investigated_case(people)
     act(case, "propose", people["handler"], resolution_type="compensation", amount=Decimal("50000"))
-    with pytest.raises(WorkflowError, match="超出您的授权额度"):
-        perform(case, "approve", people["approver"])  # limit 20,000
+    assert act(case, "approve", people["approver"], comment="超出额度") == "solution_proposed"  # limit 20,000
+    passed = case.approvals[-1]
+    assert (passed.decision, passed.user_id, passed.amount) == ("escalate", people["approver"].id, Decimal("50000"))
+    assert case.passed_up_limit == Decimal("20000") and "上一级主管（授权额度 ¥200,000.00）" in case._workflow_notice
+    with pytest.raises(WorkflowError, match="此方案已上报授权额度高于 ¥20,000.00 的主管审批"):
+        perform(case, "approve", people["approver"])
     db.session.rollback()
     assert act(case, "approve", people["manager"]) == "approved"  # limit 200,000
+    assert [a.decision for a in case.approvals] == ["escalate", "approve"]
 
 
 def test_close_without_customer_confirmation_needs_a_reason(people):
@@ -224,11 +229,100 @@ def test_approval_above_limit_passes_the_claim_up(people):
     act(claim, "countersign", people["finance"], comment="预算可承担")
     assert act(claim, "approve", people["approver"]) == "pending_approval"  # limit 20,000: passed up
     assert claim.approvals[-1].decision == "escalate" and claim.approved_amount is None
-    with pytest.raises(WorkflowError, match="您已将此索赔上报"):
+    with pytest.raises(WorkflowError, match="此方案已上报授权额度高于 ¥20,000.00 的主管审批"):
         perform(claim, "approve", people["approver"])
     db.session.rollback()
     assert act(claim, "approve", people["manager"]) == "approved"
     assert claim.approved_amount == Decimal("30000.00")
+
+
+# --- passing a proposal up: one rule for cases and claims (kesu.workflow.approval) ---------------------------
+def proposed_case(people, amount: str) -> Case:
+    case = investigated_case(people)
+    act(case, "propose", people["handler"], resolution_type="compensation", amount=Decimal(amount))
+    return case
+
+
+def make_director(limit: str = "10000000"):
+    from kesu.models import User
+
+    director = User(username="director", role="approver", department=department("总经理办公室"),
+                    approval_limit=Decimal(limit))
+    director.set_password("long-enough-pw")
+    db.session.add(director)
+    db.session.commit()
+    return director
+
+
+def test_cases_and_claims_pass_up_with_the_same_record_and_message(people):
+    case = proposed_case(people, "30000")
+    claim = claim_ready_for_approval(people, "30000")
+    act(claim, "countersign", people["finance"])
+    notices = []
+    for record in (case, claim):
+        perform(record, "approve", people["approver"], comment="超出额度")
+        notices.append(record.__dict__.pop("_workflow_notice"))
+        db.session.commit()
+    assert notices[0] == notices[1] == ("您的审批意见已记录。金额 ¥30,000.00 超出您的授权额度 ¥20,000.00，"
+                                        "已上报上一级主管（授权额度 ¥200,000.00）审批。")
+    for record in (case, claim):
+        assert [(a.kind, a.decision, a.comment) for a in record.approvals if a.kind == "approval"] == [
+            ("approval", "escalate", "超出额度")]
+
+
+def test_a_proposal_climbs_one_level_at_a_time_until_a_limit_covers_it(people):
+    director = make_director()
+    case = proposed_case(people, "500000")
+    assert act(case, "approve", people["approver"]) == "solution_proposed"  # 20,000 → waits at 200,000
+    assert act(case, "approve", people["manager"]) == "solution_proposed"  # 200,000 → waits at 10,000,000
+    for lower in ("approver", "manager"):
+        with pytest.raises(WorkflowError, match="已上报授权额度高于 ¥200,000.00"):
+            perform(case, "approve", people[lower])
+        db.session.rollback()
+    assert act(case, "approve", director) == "approved"
+    assert [(a.user_id, a.decision) for a in case.approvals] == [
+        (people["approver"].id, "escalate"), (people["manager"].id, "escalate"), (director.id, "approve")]
+
+
+def test_a_higher_level_may_decide_before_the_proposal_is_passed_up(people):
+    case = proposed_case(people, "15000")  # waits at the lowest level, 20,000
+    assert act(case, "approve", people["manager"]) == "approved"
+
+
+def test_nobody_passes_up_what_no_approver_may_approve(people):
+    case = proposed_case(people, "300000")  # the highest limit is 200,000
+    with pytest.raises(WorkflowError, match="没有授权额度达到 ¥300,000.00 的主管，无法上报"):
+        perform(case, "approve", people["approver"])
+    db.session.rollback()
+    assert case.approvals == [] and case.status == "solution_proposed"
+
+
+def test_whoever_passed_a_proposal_up_no_longer_rejects_or_sends_it_back(people):
+    case = proposed_case(people, "50000")
+    claim = claim_ready_for_approval(people, "30000")
+    act(claim, "countersign", people["finance"])
+    act(case, "approve", people["approver"])
+    act(claim, "approve", people["approver"])
+    for record, action in ((case, "send_back"), (claim, "reject")):
+        with pytest.raises(WorkflowError, match="此方案已上报"):
+            perform(record, action, people["approver"], comment="不同意")
+        db.session.rollback()
+    assert act(case, "send_back", people["manager"], comment="请补充检测报告") == "investigating"
+
+
+def test_a_proposal_sent_back_and_proposed_again_starts_at_the_lowest_level(people):
+    case = proposed_case(people, "50000")
+    act(case, "approve", people["approver"])
+    act(case, "send_back", people["manager"], comment="金额过高")
+    assert case.passed_up_limit is None
+    act(case, "propose", people["handler"], resolution_type="repair", amount=Decimal("5000"))
+    assert act(case, "approve", people["approver"]) == "approved"
+
+
+def test_an_approver_without_a_limit_decides_nothing(people):
+    case = proposed_case(people, "100")
+    with pytest.raises(WorkflowError, match="您的授权额度为 ¥0.00，不能审批"):
+        perform(case, "approve", people["legal"])
 
 
 def test_approve_is_refused_until_countersigns_are_in(people):

@@ -91,16 +91,17 @@ class LossItemView(KesuModelView):
 
 
 class ApprovalView(KesuModelView):
-    """Read-only: approvals and countersigns are recorded by the workflow."""
+    """Read-only: approvals (of a claim or a case) and countersigns are recorded by the workflow."""
 
     column_labels = LABELS
-    column_list = ("decided_at", "claim", "kind", "user", "role", "decision", "amount", "comment")
-    column_select_related_list = ("claim", "user")
+    column_list = ("decided_at", "claim", "case", "kind", "user", "role", "decision", "amount", "comment")
+    column_select_related_list = ("claim", "case", "user")
     column_default_sort = ("decided_at", True)
     choice_columns = {"kind": APPROVAL_KIND, "decision": APPROVAL_DECISION, "role": ROLE}
     column_filters = ("kind", "decision", "role", "decided_at", ForeignKeyEqual(Approval.user_id, _l("审批人"), User))
-    column_searchable_list = ("claim.claim_no", "comment")
-    column_formatters = {"claim": link_to("claim", "claim_no", "claim"), **MONEY_FORMATTERS}
+    column_searchable_list = ("claim.claim_no", "case.case_no", "comment")
+    column_formatters = {"claim": link_to("claim", "claim_no", "claim"), "case": link_to("case", "case_no", "case"),
+                         **MONEY_FORMATTERS}
 
 
 class PaymentView(KesuModelView):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, Numeric, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -22,6 +23,9 @@ from kesu.models.base import Audited, Base, Money, Timestamped, UTCDateTime
 from kesu.models.customer import Customer
 from kesu.models.people import Department, User
 from kesu.timeutil import utcnow
+
+if TYPE_CHECKING:
+    from kesu.models.claim import Approval
 
 
 class Category(Audited, Timestamped, Base):
@@ -60,6 +64,10 @@ class Case(Audited, Timestamped, Base):
         # table, a handler's department included; and a handler's customers from the second.
         Index("ix_case_title_department_id", "title", "department_id"),
         Index("ix_case_department_id_customer_id", "department_id", "customer_id"),
+        # The inbox (kesu.inbox) reads each status's cases in deadline order, and whether they wait at an
+        # approval level, from the first; a handler's from the second.
+        Index("ix_case_inbox", "status", "next_due_at", "passed_up_limit", "proposed_by_id"),
+        Index("ix_case_department_inbox", "department_id", "status", "next_due_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -98,6 +106,8 @@ class Case(Audited, Timestamped, Base):
     resolution_detail: Mapped[str | None] = mapped_column(Text)
     proposed_amount: Mapped[Decimal | None] = mapped_column(Money)
     proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    #: The highest approval limit of those who passed the pending proposal up (kesu.workflow.approval).
+    passed_up_limit: Mapped[Decimal | None] = mapped_column(Money)
     #: When the customer agreed to the solution (by phone, in person…; their words are in the contact log).
     customer_agreed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: The customer's signed confirmation of the result (客户签字确认) and the date they signed.
@@ -131,6 +141,7 @@ class Case(Audited, Timestamped, Base):
     )
     goods_holds: Mapped[list[GoodsHold]] = relationship(back_populates="case", cascade="all, delete-orphan")
     claims: Mapped[list["Claim"]] = relationship(back_populates="case", order_by="Claim.id")  # noqa: F821
+    approvals: Mapped[list[Approval]] = relationship(back_populates="case", order_by="Approval.decided_at")
     attachments: Mapped[list[Attachment]] = relationship(
         back_populates="case", foreign_keys="Attachment.case_id"
     )

@@ -34,6 +34,9 @@ class Claim(Audited, Timestamped, Base):
                         name="agreed_payment_method"),
         CheckConstraint(f"instalments IS NULL OR instalments BETWEEN 1 AND {MAX_INSTALMENTS}", name="instalments"),
         Index("ix_claim_status_submitted_at", "status", "submitted_at"),
+        # The inbox (kesu.inbox) reads each status's claims in deadline order, and whether they wait at an
+        # approval level, from this index.
+        Index("ix_claim_inbox", "status", "next_due_at", "passed_up_limit", "proposed_by_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -51,6 +54,8 @@ class Claim(Audited, Timestamped, Base):
     proposed_amount: Mapped[Decimal | None] = mapped_column(Money)
     proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     approved_amount: Mapped[Decimal | None] = mapped_column(Money, index=True)
+    #: The highest approval limit of those who passed the pending proposal up (kesu.workflow.approval).
+    passed_up_limit: Mapped[Decimal | None] = mapped_column(Money)
     payment_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The payment plan the customer agreed to when confirming (the settlement agreement states it).
     agreed_payment_method: Mapped[str | None] = mapped_column(String(20))
@@ -115,17 +120,20 @@ class LossItem(Audited, Timestamped, Base):
 
 
 class Approval(Audited, Timestamped, Base):
-    """One decision on a claim: an approval at a level, or a countersign by legal or finance."""
+    """One decision on a claim's or a case's proposal: an approval at a level (or its passing up), or a
+    countersign by legal or finance (claims only)."""
 
     __tablename__ = "approval"
     __table_args__ = (
+        CheckConstraint("(case_id IS NULL) <> (claim_id IS NULL)", name="owner"),
         CheckConstraint(APPROVAL_KIND.check_sql("kind"), name="kind"),
         CheckConstraint(APPROVAL_DECISION.check_sql("decision"), name="decision"),
         CheckConstraint(ROLE.check_sql("role"), name="role"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    claim_id: Mapped[int] = mapped_column(ForeignKey("claim.id"), index=True)
+    claim_id: Mapped[int | None] = mapped_column(ForeignKey("claim.id"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
     role: Mapped[str] = mapped_column(String(20))
     kind: Mapped[str] = mapped_column(String(20), default="approval")
@@ -134,11 +142,13 @@ class Approval(Audited, Timestamped, Base):
     comment: Mapped[str | None] = mapped_column(Text)
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
-    claim: Mapped[Claim] = relationship(back_populates="approvals")
+    claim: Mapped[Claim | None] = relationship(back_populates="approvals")
+    case: Mapped[Case | None] = relationship(back_populates="approvals")
     user: Mapped[User] = relationship()
 
     def __str__(self) -> str:
-        return f"{self.claim.claim_no if self.claim else ''} {self.decision}"
+        record = self.claim or self.case
+        return f"{record.claim_no if self.claim else record.case_no if record else ''} {self.decision}"
 
 
 class Payment(Audited, Timestamped, Base):

@@ -9,7 +9,10 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from sqlalchemy import ColumnElement, and_, or_
+
 from kesu.choices import ACCOUNTABILITY_MEASURE, APPEAL_OUTCOME
+from kesu.models import Accountability
 from kesu.timeutil import utcnow
 from kesu.workflow.core import Field, FieldType, Machine
 from kesu.workflow.statuses import ACCOUNTABILITY_STATUSES
@@ -33,6 +36,13 @@ def not_appealed_before(record, actor, f):
         return _("此决定已经过申诉处理（%(outcome)s），不能再次申诉。",
                  outcome=APPEAL_OUTCOME.label(record.appeal_outcome) or _("已处理"))
     return None
+
+
+def not_held(user) -> ColumnElement[bool]:
+    """SQL: the records ``user`` neither proposed nor is held responsible by (the inbox's mirror of
+    :data:`NOT_ONESELF`)."""
+    return and_(or_(Accountability.person_id.is_(None), Accountability.person_id != user.id),
+                or_(Accountability.proposed_by_id.is_(None), Accountability.proposed_by_id != user.id))
 
 
 # --- guards ------------------------------------------------------------------------------------------------
@@ -82,11 +92,11 @@ def record_execution(record, actor, f):
 NOT_ONESELF = [not_proposed_by_oneself, not_about_oneself]
 
 ACCOUNTABILITY.add("approve", _l("批准"), ["proposed"], "approved", ["approver"], preconditions=NOT_ONESELF,
-                   effects=[record_decision])
+                   effects=[record_decision], awaits=not_held)
 ACCOUNTABILITY.add("notify", _l("告知当事人"), ["approved"], "notified", ["clerk", "approver"])
 ACCOUNTABILITY.add("appeal", _l("当事人申诉"), ["notified"], "appealed", ["clerk", "approver"],
                    fields=[Field("reason", FieldType.LONG_TEXT, _l("申诉理由"), required=True)],
-                   preconditions=[not_appealed_before], effects=[record_appeal])
+                   preconditions=[not_appealed_before], effects=[record_appeal], moves_on=False)
 ACCOUNTABILITY.add("decide_appeal", _l("申诉处理"), ["appealed"], "notified", ["approver"],
                    fields=[Field("outcome", FieldType.CHOICE, _l("申诉处理结果"), required=True,
                                  choices=APPEAL_OUTCOME),
@@ -96,5 +106,5 @@ ACCOUNTABILITY.add("decide_appeal", _l("申诉处理"), ["appealed"], "notified"
                                  description=_l("新的处理措施为经济处罚时填写")),
                            Field("decision", FieldType.LONG_TEXT, _l("申诉处理决定"), required=True)],
                    preconditions=NOT_ONESELF, guards=[outcome_consistent], effects=[record_appeal_decision],
-                   outcomes=["revoked"])
+                   outcomes=["revoked"], awaits=not_held)
 ACCOUNTABILITY.add("execute", _l("执行"), ["notified"], "executed", ["approver"], effects=[record_execution])

@@ -7,13 +7,16 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from kesu.choices import CHANNEL, RESOLUTION_TYPE
-from kesu.models import ContactLog, Department, User
+from kesu.models import Case, ContactLog, Department, User
 from kesu.settings import setting
 from kesu.timeutil import local_today, to_local, utcnow
+from kesu.workflow import approval
 from kesu.workflow.core import Field, FieldType, Machine
 from kesu.workflow.statuses import CASE_STATUSES
 
 CASE = Machine("case", CASE_STATUSES)
+#: The proposed solutions waiting at a user's approval level.
+AWAITING_DECISION = approval.waits_for(Case)
 
 
 def _log(case, actor, channel: str, content: str, opinion: str | None = None, outcome: str | None = None) -> None:
@@ -52,18 +55,6 @@ def known_resolution(case, actor, f):
 def non_negative_amount(case, actor, f):
     amount = f.get("amount")
     return _("金额不能为负数。") if amount is not None and amount < 0 else None
-
-
-def not_own_proposal(case, actor, f):
-    return _("不能审批自己拟定的方案。") if case.proposed_by_id == actor.id else None
-
-
-def within_approval_limit(case, actor, f):
-    amount = case.proposed_amount
-    if amount is not None and amount > (actor.approval_limit or 0):
-        return _("方案金额 ¥%(amount)s 超出您的授权额度 ¥%(limit)s，请升级给更高额度的主管审批。",
-                 amount=f"{amount:,.2f}", limit=f"{actor.approval_limit or 0:,.2f}")
-    return None
 
 
 def known_channel(case, actor, f):
@@ -234,9 +225,11 @@ CASE.add("propose", _l("拟定处理方案"), ["investigating"], "solution_propo
          preconditions=[investigation_written], guards=[known_resolution, non_negative_amount],
          effects=[record_proposal])
 CASE.add("send_back", _l("退回重新调查"), ["solution_proposed"], "investigating", ["approver"],
-         fields=[Field("comment", FieldType.LONG_TEXT, _l("退回意见"), required=True)])
-CASE.add("approve", _l("审批通过"), ["solution_proposed"], "approved", ["approver"],
-         preconditions=[not_own_proposal, within_approval_limit])
+         fields=[Field("comment", FieldType.LONG_TEXT, _l("退回意见"), required=True)],
+         preconditions=approval.DECISION_PRECONDITIONS, awaits=AWAITING_DECISION)
+CASE.add("approve", _l("审批"), ["solution_proposed"], None, ["approver"],
+         preconditions=approval.APPROVAL_PRECONDITIONS, effects=[approval.approve_or_pass_up()],
+         outcomes=["approved"], awaits=AWAITING_DECISION)
 CASE.add("notify", _l("通知客户"), ["approved"], "customer_notified", ["clerk"],
          fields=[Field("channel", FieldType.CHOICE, _l("通知渠道"), required=True, choices=CHANNEL)],
          guards=[known_channel], effects=[notify_customer])
@@ -271,4 +264,4 @@ CASE.add("extend", _l("延期"), CASE_STATUSES.open, None, ["clerk", "approver"]
                  reason(_l("延期理由"))],
          preconditions=[not_extended_before], guards=[deadline_within_limit], effects=[extend_deadline])
 CASE.add("appeal", _l("客户申诉"), ["closed", "rejected"], "reopened", ["clerk"], fields=[reason(_l("申诉理由"))],
-         preconditions=[within_appeal_period], effects=[reopen], reopens=True)
+         preconditions=[within_appeal_period], effects=[reopen], reopens=True, moves_on=False)

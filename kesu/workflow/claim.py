@@ -6,33 +6,31 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, false, select
 
 from kesu.choices import APPROVAL_KIND, COMPENSATION_FORM, PAYMENT_METHOD
-from kesu.extensions import db
-from kesu.models import Approval, Payment, User
+from kesu.models import Approval, Claim, Payment
 from kesu.models.claim import MAX_INSTALMENTS
 from kesu.settings import setting
 from kesu.timeutil import local_today, to_local, utcnow
+from kesu.workflow import approval
+from kesu.workflow.approval import money
 from kesu.workflow.core import Field, FieldType, Machine, is_blank
 from kesu.workflow.statuses import CLAIM_STATUSES
 
 CLAIM = Machine("claim", CLAIM_STATUSES)
+#: The proposed compensations waiting at a user's approval level.
+AWAITING_DECISION = approval.waits_for(Claim)
 
 
-def money(value: Decimal | None) -> str:
-    return f"¥{value or 0:,.2f}"
+#: Each countersign (会签) and the setting of the amount above which a claim needs it.
+REVIEW_ABOVE = {"legal_review": "countersign_legal_above", "finance_review": "countersign_finance_above"}
 
 
 def required_reviews(claim) -> set[str]:
-    """Which countersigns (会签) the proposed amount needs, from the settings."""
+    """Which countersigns the proposed amount needs, from the settings."""
     amount = claim.proposed_amount or Decimal(0)
-    needed = set()
-    if amount > setting("countersign_legal_above"):
-        needed.add("legal_review")
-    if amount > setting("countersign_finance_above"):
-        needed.add("finance_review")
-    return needed
+    return {kind for kind, above in REVIEW_ABOVE.items() if amount > setting(above)}
 
 
 def signed_reviews(claim) -> set[str]:
@@ -105,8 +103,15 @@ def can_countersign(claim, actor, f):
     return None
 
 
-def not_own_proposal(claim, actor, f):
-    return _("不能审批自己提交的方案。") if claim.proposed_by_id == actor.id else None
+def countersign_due(user) -> ColumnElement[bool]:
+    """SQL: the claims on which ``user``'s countersign is required and not yet given (the inbox's mirror of
+    :func:`can_countersign`)."""
+    kind = review_kind(user)
+    if kind is None:
+        return false()
+    signed = select(Approval.id).where(Approval.claim_id == Claim.id, Approval.kind == kind,
+                                       Approval.decision == "approve")
+    return and_(Claim.proposed_amount > setting(REVIEW_ABOVE[kind]), ~signed.exists())
 
 
 def countersigns_in(claim, actor, f):
@@ -115,22 +120,6 @@ def countersigns_in(claim, actor, f):
         names = "、".join(str(APPROVAL_KIND.label(kind)) for kind in APPROVAL_KIND if kind in missing)
         return _("审批前须先完成%(missing)s。", missing=names)
     return None
-
-
-def not_already_escalated_by(claim, actor, f):
-    if any(a.user_id == actor.id and a.decision == "escalate" for a in claim.approvals):
-        return _("您已将此索赔上报，须由授权额度更高的主管审批。")
-    return None
-
-
-def someone_can_approve(claim, actor, f):
-    """Passing a claim up only makes sense if an active approver's limit covers it."""
-    amount = claim.proposed_amount or Decimal(0)
-    if amount <= (actor.approval_limit or 0):
-        return None
-    higher = db.session.scalar(select(User.id).where(User.role.in_(("approver", "admin")), User.active.is_(True),
-                                                     User.approval_limit >= amount).limit(1))
-    return None if higher else _("没有授权额度达到 %(amount)s 的主管，无法上报。", amount=money(amount))
 
 
 def plan_complete(claim, actor, f):
@@ -190,24 +179,12 @@ def record_countersign(claim, actor, f):
                                     amount=claim.proposed_amount, comment=f.get("comment"), decided_at=utcnow()))
 
 
-def approve_or_pass_up(claim, actor, f):
-    """Within the approver's limit the claim is approved; above it, the approval is recorded and passed up."""
-    amount = claim.proposed_amount
-    within = amount <= (actor.approval_limit or 0)
-    claim.approvals.append(Approval(user_id=actor.id, role=actor.role, kind="approval",
-                                    decision="approve" if within else "escalate", amount=amount,
-                                    comment=f.get("comment"), decided_at=utcnow()))
-    if within:
-        claim.approved_amount = amount
-        return "approved"
-    claim._workflow_notice = _("您的审批意见已记录。金额 %(amount)s 超出您的授权额度，已上报授权额度更高的主管审批。",
-                               amount=money(amount))
-    return None
+def grant_proposed_amount(claim) -> None:
+    claim.approved_amount = claim.proposed_amount
 
 
 def record_rejection(claim, actor, f):
-    claim.approvals.append(Approval(user_id=actor.id, role=actor.role, kind="approval", decision="reject",
-                                    amount=claim.proposed_amount, comment=f["comment"], decided_at=utcnow()))
+    approval.record_decision(claim, actor, "reject", f["comment"])
 
 
 def record_payment(claim, actor, f):
@@ -239,13 +216,14 @@ CLAIM.add("submit_for_approval", _l("提交审批"), ["assessed"], "pending_appr
           guards=[proposal_within_verified], effects=[record_proposal])
 CLAIM.add("countersign", _l("会签"), ["pending_approval"], None, ["approver", "finance"],
           eligible=countersigner,
-          preconditions=[can_countersign], effects=[record_countersign])
+          preconditions=[can_countersign], effects=[record_countersign], moves_on=True, awaits=countersign_due)
 CLAIM.add("approve", _l("审批"), ["pending_approval"], None, ["approver"],
-          preconditions=[not_own_proposal, countersigns_in, not_already_escalated_by, someone_can_approve],
-          effects=[approve_or_pass_up], outcomes=["approved"])
+          preconditions=[*approval.APPROVAL_PRECONDITIONS, countersigns_in],
+          effects=[approval.approve_or_pass_up(grant_proposed_amount)], outcomes=["approved"],
+          awaits=AWAITING_DECISION)
 CLAIM.add("reject", _l("驳回"), ["pending_approval"], "rejected", ["approver"],
           fields=[Field("comment", FieldType.LONG_TEXT, _l("驳回理由"), required=True)],
-          preconditions=[not_own_proposal], effects=[record_rejection])
+          preconditions=approval.DECISION_PRECONDITIONS, effects=[record_rejection], awaits=AWAITING_DECISION)
 CLAIM.add("confirm", _l("客户确认"), ["approved"], "customer_confirmed", ["clerk"],
           fields=[Field("payment_method", FieldType.CHOICE, _l("约定的支付方式"), required=True,
                         choices=PAYMENT_METHOD),

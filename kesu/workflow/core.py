@@ -18,6 +18,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import ColumnElement
 from sqlalchemy.orm.exc import StaleDataError
 
 from kesu import permissions, sla  # modules, not their names: both read kesu.workflow.statuses while this imports
@@ -25,11 +26,14 @@ from kesu.audit import acting_as
 from kesu.choices import ROLE, Choices
 from kesu.extensions import db
 from kesu.timeutil import utcnow
+from kesu.workflow import approval
 from kesu.workflow.statuses import Statuses
 
 Guard = Callable[[Any, Any, dict], "str | None"]
 Effect = Callable[[Any, Any, dict], "str | None"]
 Describe = Callable[[Any, Any, dict], str]
+#: The SQL condition, for a user, of the records a step waits for them on (see ``Transition.awaits``).
+Awaits = Callable[[Any], ColumnElement[bool]]
 
 #: Names of the fields transitions ask for, for "请填写…" messages and the action forms.
 FIELD_LABELS = {
@@ -139,11 +143,25 @@ class Transition:
     #: How the step reads in the audit trail after its label, from the record as it was before the step; without
     #: it, the comment, reason or opinion typed.
     describe: Describe | None = None
+    #: Whether the step is the record's next step, which the inbox (:mod:`kesu.inbox`) lists for whoever may take
+    #: it (accept, assign, propose, approve, notify, pay, a countersign), or an occasional action open at any
+    #: time (escalate, extend, appeal, transfer), which it does not. None: a step that leads to another status
+    #: is a next step, one that keeps the status is occasional.
+    moves_on: bool | None = None
+    #: Narrows, in SQL, the records on which the step waits for a user beyond status, role and department (an
+    #: approval at the user's level, a countersign still due): the inbox's mirror of ``preconditions``.
+    awaits: Awaits | None = None
 
     @property
     def targets(self) -> frozenset[str]:
         """Every status the step can lead to."""
         return self.outcomes | ({self.target} if self.target else set())
+
+    @property
+    def is_next_step(self) -> bool:
+        if self.moves_on is not None:
+            return self.moves_on
+        return bool(self.targets - self.sources)
 
     @property
     def required(self) -> tuple[str, ...]:
@@ -167,10 +185,12 @@ class Machine:
             fields: Sequence[Field] = (COMMENT,), eligible: Callable[[Any], "str | None"] | None = None,
             preconditions: Sequence[Guard] = (), guards: Sequence[Guard] = (), effects: Sequence[Effect] = (),
             reopens: bool = False, outcomes: Sequence[str] = (), restarts_clock: bool = False,
-            describe: Describe | None = None) -> None:
-        self.transitions[key] = Transition(key, label, frozenset(sources), target, frozenset(roles), tuple(fields),
-                                           eligible, tuple(preconditions), tuple(guards), tuple(effects), reopens,
-                                           frozenset(outcomes), restarts_clock, describe)
+            describe: Describe | None = None, moves_on: bool | None = None, awaits: Awaits | None = None) -> None:
+        self.transitions[key] = Transition(
+            key, label, frozenset(sources), target, frozenset(roles), tuple(fields), eligible=eligible,
+            preconditions=tuple(preconditions), guards=tuple(guards), effects=tuple(effects), reopens=reopens,
+            outcomes=frozenset(outcomes), restarts_clock=restarts_clock, describe=describe, moves_on=moves_on,
+            awaits=awaits)
 
 
 def is_blank(value: Any) -> bool:
@@ -253,6 +273,8 @@ def run(machine: Machine, record: Any, action: str, actor: Any, fields: dict) ->
                 target = chosen
         if target:
             record.status = target
+            if target != old_status:
+                approval.new_round(record)
             if (target != old_status or transition.restarts_clock) and hasattr(record, "next_due_at"):
                 sla.start_clock(record)  # the clock of the new status, from the SLA rules
     record.updated_at = utcnow()  # marks the record changed, so its version moves even when the status stays
