@@ -13,7 +13,7 @@ PORT ?= 5000
 run: setup
 	@$(FLASK) kesu admin-login --url http://$(HOST):$(PORT)
 	$(FLASK) kesu demo --once
-	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) --access-logfile - app:app
+	$(BIN)/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) app:app
 
 # The suite runs on SQLite and, when KESU_TEST_DATABASE_URL names a server, on PostgreSQL at the same time (one
 # core each); the PostgreSQL run's output follows the SQLite run's. Either failing fails the target.

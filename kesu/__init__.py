@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import Flask, redirect, url_for
 from flask_babel import lazy_gettext as _l
 
-from kesu import web_security
+from kesu import serving, web_security
 from kesu.config import default_database_uri, defaults, env_overrides, secret_key_for
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -28,6 +28,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = secret_key_for(app.instance_path)
 
+    serving.init_app(app)
     web_security.init_app(app)
     _init_extensions(app)
     _register_blueprints(app)
@@ -49,8 +50,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from kesu import audit, login_throttle, numbering, sla  # noqa: F401  (numbering registers its mapper events)
-    from kesu.documents import store
+    from kesu import audit, file_store, login_throttle, numbering, sla  # noqa: F401  (numbering: mapper events)
     from kesu.extensions import babel, csrf, db, login_manager, migrate
     from kesu.i18n import select_locale, select_timezone
     from kesu.sqlite import configure_sqlite_engine
@@ -60,7 +60,7 @@ def _init_extensions(app: Flask) -> None:
         configure_sqlite_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
     audit.install(db.session.session_factory.class_)
     sla.install(db.session.session_factory.class_)
-    store.install(db.session.session_factory.class_)
+    file_store.install(db.session.session_factory.class_)
     migrate.init_app(app, db, directory=str(PROJECT_DIR / "migrations"), render_as_batch=True)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     csrf.init_app(app)
@@ -71,7 +71,8 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from kesu import auth, i18n
+    from kesu import auth, health, i18n
 
+    health.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(i18n.bp)

@@ -227,7 +227,16 @@ AUDIT_ACTION = Choices(
     ("export", _l("导出")),
     ("export_done", _l("导出结束")),
     ("verify_chain", _l("核验哈希链")),
+    ("job", _l("后台任务")),
 )
+
+JOB_KIND = Choices(
+    ("document_zip", _l("批量生成文书")),
+    ("export", _l("导出")),
+    ("sla_check", _l("时限检查")),
+)
+
+JOB_STATUS = Choices(("queued", _l("排队中")), ("running", _l("进行中")), ("done", _l("已完成")), ("failed", _l("失败")))
 
 #: The tables an audit event or a generated document names, by the menu names of their lists.
 RECORD_TYPE = Choices(
@@ -251,5 +260,6 @@ RECORD_TYPE = Choices(
     ("setting", _l("系统设置")),
     ("audit_event", _l("审计日志")),
     ("saved_filter", _l("已保存的筛选")),
+    ("job", _l("后台任务")),
     ("demo", _l("演示数据")),
 )

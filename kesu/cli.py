@@ -163,5 +163,78 @@ def verify_audit_command() -> None:
         raise SystemExit(1)
 
 
+def _redis_or_refuse():
+    from redis import Redis
+
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        raise click.UsageError("KESU_REDIS_URL 未设置：没有 Redis 时后台任务在网页进程内运行，不需要 worker 或 scheduler。")
+    return Redis.from_url(url)
+
+
+@kesu_cli.command("worker")
+@click.option("--burst", is_flag=True, help="处理完队列中的任务即退出")
+def worker_command(burst: bool) -> None:
+    """Process background jobs from Redis (start as many as needed, on any machine). Abandoned jobs — their
+    worker died — are handed to the queue again first."""
+    from rq import Queue, Worker
+
+    from kesu.jobs.engine import QUEUE
+    from kesu.jobs.runner import requeue_abandoned
+
+    connection = _redis_or_refuse()
+    again = requeue_abandoned()
+    if again:
+        click.echo(f"重新排入中断的任务：{', '.join(map(str, again))}")
+    db.session.remove()
+    db.engine.dispose()  # each job's work horse is a fork: it opens its own connections
+    Worker([Queue(QUEUE, connection=connection)], connection=connection).work(burst=burst)
+
+
+@kesu_cli.command("scheduler")
+def scheduler_command() -> None:
+    """Enqueue the periodic work (SLA check, maintenance) with RQ's cron scheduler; run one per installation."""
+    from rq.cron import CronScheduler
+
+    from kesu.jobs import periodic
+
+    scheduler = CronScheduler(connection=_redis_or_refuse())
+    periodic.register(scheduler)
+    scheduler.start()
+
+
+@kesu_cli.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False))
+def backup_command(path: str) -> None:
+    """Write one archive of the database and every stored file, with SHA-256 sums, while the app keeps serving."""
+    from kesu.backup import BackupError, write_backup
+
+    try:
+        summary = write_backup(path)
+    except BackupError as refused:
+        raise click.ClickException(str(refused)) from refused
+    click.echo(f"已备份到 {path}：{summary.engine} 数据库（结构版本 {summary.revision}），文件 {summary.files} 个，"
+               f"共 {summary.bytes / 1024 / 1024:.1f} MB，用时 {summary.seconds:.1f} 秒")
+
+
+@kesu_cli.command("restore")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--check-only", is_flag=True, help="只核对备份的完整性（SHA-256），不恢复")
+def restore_command(path: str, check_only: bool) -> None:
+    """Restore a backup into an empty database and an empty file store, after checking every part."""
+    from kesu.backup import BackupError, restore_backup, verify
+
+    try:
+        if check_only:
+            manifest = verify(path)
+            click.echo(f"备份完整：{len(manifest['parts'])} 个部分的 SHA-256 均与清单一致（{manifest['created_at']}）")
+            return
+        summary = restore_backup(path)
+    except BackupError as refused:
+        raise click.ClickException(str(refused)) from refused
+    click.echo(f"已恢复 {path}：{summary.engine} 数据库（结构版本 {summary.revision}），文件 {summary.files} 个，"
+               f"用时 {summary.seconds:.1f} 秒。请运行 flask --app app kesu verify-audit 核验审计链。")
+
+
 def _record_no(record) -> str:
     return getattr(record, "case_no", None) or getattr(record, "claim_no", "")

@@ -28,6 +28,7 @@ from kesu.models import (
     GeneratedDocument,
     GoodsHold,
     Holiday,
+    Job,
     LossItem,
     Payment,
     Setting,
@@ -88,6 +89,8 @@ ACCESS: dict[type, Access] = {
     # Generated through the documents' buttons only; a handler reads those of their department's cases.
     GeneratedDocument: Access(read=STAFF, export=EXPORTERS),
     AuditEvent: Access(read=frozenset({"admin", "auditor"})),
+    # Each user's own jobs (the view narrows the rows to the owner's, but for the administrator).
+    Job: Access(read=STAFF),
 }
 
 
@@ -117,6 +120,11 @@ DEPARTMENT_PATHS: dict[type, tuple[str, ...]] = {
     Attachment: ("case", "claim.case"),
     Customer: ("cases",),
 }
+
+
+#: Records that belong to the user who made them (a background job and its result): everyone but the
+#: administrator sees only their own, whatever their department.
+OWNER_COLUMNS: dict[type, str] = {Job: "owner_id"}
 
 
 def _hops(path: str) -> list[str]:
@@ -154,6 +162,8 @@ def _limited(user: Any) -> bool:
 
 def row_condition(model: type, user: Any):
     """None when ``user`` sees every row of ``model``; else the SQL condition of the rows they see."""
+    if model in OWNER_COLUMNS:
+        return None if user.role == "admin" else getattr(model, OWNER_COLUMNS[model]) == user.id
     if not _limited(user) or model not in DEPARTMENT_PATHS:
         return None
     if user.department_id is None:
@@ -170,6 +180,8 @@ def in_scope(user: Any, record: Any) -> bool:
     """Whether ``record`` is among the rows :func:`row_condition` lets ``user`` see, read from the record's
     objects as they are in memory (a record being saved counts with its new values)."""
     model = type(record)
+    if model in OWNER_COLUMNS:
+        return user.role == "admin" or getattr(record, OWNER_COLUMNS[model]) == user.id
     if not _limited(user) or model not in DEPARTMENT_PATHS:
         return True
     if user.department_id is None:

@@ -21,6 +21,9 @@ from kesu.audit import acting_as
 from kesu.extensions import db, limiter
 from kesu.seed import load_defaults
 
+#: The local S3 API (moto) for the object-store tests: fixtures s3_endpoint and s3_config.
+pytest_plugins = ["tests.s3_server"]
+
 PG_URL = os.environ.get("KESU_TEST_DATABASE_URL")
 PASSWORD = "correct-horse-42"
 CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -143,6 +146,9 @@ def app(_shared_app, database_template, tmp_path):
         _fresh_sqlite(database_template, sqlite_file)
     limiter.reset()  # failed logins of one test do not lock the next one out
     yield application
+    for engine in application.extensions.pop("kesu_job_engines", {}).values():
+        if hasattr(engine, "executor"):  # jobs started in this process end before the next test's database
+            engine.executor.shutdown(wait=True)
     with application.app_context():
         db.session.remove()
         db.engine.dispose()

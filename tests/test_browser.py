@@ -110,7 +110,6 @@ def test_a_case_and_its_claim_go_through_every_state_in_the_browser(app, staff, 
 
     from kesu.extensions import db
     from kesu.models import Case, Claim
-    from kesu.timeutil import local_today
     from tests.factories import department, make_claim, user
     from tests.test_workflow import _make_legal_reviewer
 

@@ -18,6 +18,7 @@ from kesu.documents import DOCUMENT_TYPES, amount_in_chinese, render
 from kesu.extensions import db
 from kesu.models import Accountability, AuditEvent, Case, Claim, GeneratedDocument
 from tests.docx_text import all_text, chinese_runs_without_east_asian_font
+from tests.jobs import bulk_zip
 from tests.factories import make_case, make_claim, user
 
 ENDPOINT = {Case: "case", Claim: "claim", Accountability: "accountability"}
@@ -194,11 +195,8 @@ def test_bulk_action_zips_one_document_per_record_and_lists_the_refused(app, sta
     with app.app_context():
         cases = [make_case(status="accepted"), make_case(status="accepted"), make_case()]
         numbers = [c.case_no for c in cases]
-    client = login_as("clerk")
-    response = client.post_form("/admin/case/action/", {"action": "document_acknowledgement",
-                                                         "rowid": [str(c.id) for c in cases]})
-    assert response.status_code == 200 and response.mimetype == "application/zip"
-    archive = zipfile.ZipFile(io.BytesIO(response.get_data()))
+    job, archive = bulk_zip(app, login_as("clerk"), "case", "document_acknowledgement", [c.id for c in cases])
+    assert job.status == "done" and (job.done, job.total) == (3, 3)
     names = sorted(archive.namelist())
     assert names == sorted([f"{numbers[0]}_受理回执.docx", f"{numbers[1]}_受理回执.docx", "未生成清单.txt"])
     assert numbers[2] in archive.read("未生成清单.txt").decode("utf-8")
@@ -383,9 +381,10 @@ def test_bulk_zip_lists_records_whose_template_went_over_a_limit(app, staff, log
     with app.app_context():
         ids = [str(make_case(status="accepted").id) for _ in range(2)]
     clerk = login_as("clerk")
-    response = clerk.post_form("/admin/case/action/", {"action": "document_acknowledgement", "rowid": ids})
-    assert response.status_code == 302  # nothing generated: back to the list with the reasons
-    assert "模板中的循环共超过 100000 次的上限" in clerk.get(response.headers["Location"]).get_data(as_text=True)
+    job, archive = bulk_zip(app, clerk, "case", "document_acknowledgement", [int(i) for i in ids])
+    assert job.status == "failed" and archive is None  # nothing generated: the job says why
+    assert "模板中的循环共超过 100000 次的上限" in job.message
+    assert "模板中的循环共超过 100000 次的上限" in clerk.get(f"/admin/job/details/?id={job.id}").get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(GeneratedDocument)) == 0
     assert stored_files(app) == []
@@ -399,9 +398,7 @@ def test_bulk_zip_keeps_the_documents_that_stayed_within_the_limits(app, staff, 
     with app.app_context():
         cases = [make_case(status="accepted") for _ in range(3)]
         numbers = [c.case_no for c in cases]
-    response = login_as("clerk").post_form("/admin/case/action/", {"action": "document_acknowledgement",
-                                                                    "rowid": [str(c.id) for c in cases]})
-    archive = zipfile.ZipFile(io.BytesIO(response.get_data()))
+    job, archive = bulk_zip(app, login_as("clerk"), "case", "document_acknowledgement", [c.id for c in cases])
     refused = archive.read("未生成清单.txt").decode("utf-8")
     over = [n for n in numbers if n.endswith("2")]
     assert over and all(n in refused for n in over) and "超过 5000000 个字符的上限" in refused

@@ -54,7 +54,7 @@ def test_a_step_posted_in_the_wrong_status_is_refused_with_the_reason(app, login
     approver = login_as("approver")
     response = approver.post_form(f"/admin/case/workflow/approve/?id={case_id}", {"version": str(version)},
                                   follow_redirects=True)
-    assert "案卷当前状态为「调查中」，不能执行「审批通过」。" in response.get_data(as_text=True)
+    assert "案卷当前状态为「调查中」，不能执行「审批」。" in response.get_data(as_text=True)
     opened = approver.get(f"/admin/case/workflow/approve/?id={case_id}", follow_redirects=True)
     assert "案卷当前状态为「调查中」" in opened.get_data(as_text=True)
     with app.app_context():

@@ -84,7 +84,7 @@ def test_a_cases_steps_changes_and_contacts_read_as_its_story_newest_first(app, 
     text = text_of(timeline_html(page))
     assert_readable(text)
     order = titles(page)
-    assert order[-1] == "新建投诉案件" and order.index("审批通过") < order.index("拟定处理方案") < order.index("受理")
+    assert order[-1] == "新建投诉案件" and order.index("审批") < order.index("拟定处理方案") < order.index("受理")
     assert "产品在保修期内，投诉属实" in text and "状态：已登记 → 已受理" in text
     assert "部门：— → 质量管理部" in text and "处理人：— → handler" in text
     assert "根本原因：— → 来料电容批次失效" in text and "修改投诉案件" in text

@@ -15,6 +15,7 @@ from kesu.admin.cases import AttachmentView, CaseView, ContactLogView, GoodsHold
 from kesu.admin.claims import ApprovalView, ClaimView, LossItemView, PaymentView
 from kesu.admin.documents import DocumentTemplateView, GeneratedDocumentView
 from kesu.admin.home import HomeView
+from kesu.admin.jobs import JobView
 from kesu.admin.people import CustomerView, DepartmentView, UserView
 from kesu.admin.search import SearchView
 from kesu.admin.settings import CategoryView, HolidayView, SettingView, SlaRuleView
@@ -33,6 +34,7 @@ from kesu.models import (
     GeneratedDocument,
     GoodsHold,
     Holiday,
+    Job,
     LossItem,
     Payment,
     Setting,
@@ -64,6 +66,7 @@ VIEWS = (
     (HolidayView, Holiday, _l("节假日"), SYSTEM),
     (SettingView, Setting, _l("系统设置"), SYSTEM),
     (AuditEventView, AuditEvent, _l("审计日志"), SYSTEM),
+    (JobView, Job, _l("后台任务"), None),
 )
 
 

@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 import hashlib
-import os
-import uuid
+import io
 
-from flask import current_app, g, jsonify, request, send_file, url_for
+from flask import current_app, jsonify, request, send_file, url_for
 from flask_admin import expose
 from flask_admin.model.form import InlineFormAdmin
 from flask_babel import gettext as _
@@ -16,6 +15,7 @@ from wtforms import FileField, StringField, ValidationError
 from wtforms.validators import InputRequired, Length, Optional
 from sqlalchemy import select
 
+from kesu import file_store
 from kesu.admin.base import KesuModelView, Section
 from kesu.admin.documents import DocumentActionsMixin
 from kesu.admin.record_page import RecordPageMixin
@@ -293,11 +293,6 @@ class AttachmentView(KesuModelView):
     form_extra_fields = {"file": FileField(_l("文件"), validators=[InputRequired(message=_l("请选择要上传的文件。"))])}
     form_ajax_refs = {"case": AJAX_CASE, "claim": {"fields": ("claim_no",), "minimum_input_length": 2}}
 
-    def _store_dir(self) -> str:
-        path = os.path.join(current_app.config["FILE_STORE"], "attachments")
-        os.makedirs(path, exist_ok=True)
-        return path
-
     def on_model_change(self, form, model, is_created: bool) -> None:
         upload = form.file.data
         limit = current_app.config["ATTACHMENT_MAX_BYTES"]
@@ -309,29 +304,18 @@ class AttachmentView(KesuModelView):
         if model.case is None and model.claim is None:
             raise ValidationError(_("附件必须关联一个投诉案件或索赔。"))
         model.filename = clean_filename(upload.filename, kind.extension)
-        model.stored_name = uuid.uuid4().hex
+        model.stored_name = file_store.new_name()
         model.content_type = kind.mime
         model.size = len(content)
         model.sha256 = hashlib.sha256(content).hexdigest()
         model.uploaded_by_id = current_user.id
-        super().on_model_change(form, model, is_created)  # scope check before anything reaches the disk
-        path = os.path.join(self._store_dir(), model.stored_name)
-        with open(path, "wb") as fh:
-            fh.write(content)
-        g.pending_attachment = path
-
-    def create_model(self, form):
-        """The file is written just before the commit; if the commit fails, the file goes too."""
-        created = super().create_model(form)
-        path = g.pop("pending_attachment", None)
-        if not created and path and os.path.exists(path):
-            os.remove(path)
-        return created
+        super().on_model_change(form, model, is_created)  # scope check before anything reaches the store
+        file_store.write(db.session, "attachments", content, model.stored_name)  # goes again unless committed
 
     @expose("/download/")
     def download_view(self):
         attachment = self.get_one(request.args.get("id"))
-        path = os.path.join(self._store_dir(), attachment.stored_name)
+        content = file_store.read("attachments", attachment.stored_name)
         # names stored before they were cleaned on upload may hold CR/LF or bidi controls: cleaned here too
-        return send_file(path, mimetype=attachment.content_type, as_attachment=True,
+        return send_file(io.BytesIO(content), mimetype=attachment.content_type, as_attachment=True,
                          download_name=clean_filename(attachment.filename))

@@ -6,7 +6,7 @@ import tempfile
 from typing import Any
 from urllib.parse import quote
 
-from flask import Response, abort, current_app, flash, redirect, request, send_file, stream_with_context
+from flask import Response, abort, current_app, flash, redirect, request, send_file, stream_with_context, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -80,10 +80,14 @@ class ExportMixin:
         return db.session.connection().execution_options(stream_results=True, max_row_buffer=FETCH_BATCH) \
             .execute(statement)
 
+    def export_filename(self, export_type: str) -> str:
+        """``投诉案件_20261123-1530.xlsx``."""
+        return f"{self.name}_{format_local(utcnow(), '%Y%m%d-%H%M')}.{FORMATS[export_type][1]}"
+
     def _disposition(self, export_type: str) -> str:
         """``投诉案件_20261123-1530.xlsx`` (RFC 5987), and ``case_20261123-1530.xlsx`` for clients without it."""
         stamp, extension = format_local(utcnow(), "%Y%m%d-%H%M"), FORMATS[export_type][1]
-        return _attachment(f"{self.name}_{stamp}.{extension}", f"{self.endpoint}_{stamp}.{extension}")
+        return _attachment(self.export_filename(export_type), f"{self.endpoint}_{stamp}.{extension}")
 
     @expose("/export/<export_type>/")
     def export(self, export_type: str):
@@ -91,9 +95,29 @@ class ExportMixin:
             abort(403)
         if export_type not in FORMATS:
             abort(404)
+        if self._export_size() > current_app.config["EXPORT_JOB_ROWS"]:
+            return self._export_as_job(export_type)
         if export_type == "xlsx":
             return self._export_xlsx()
         return self._export_csv()
+
+    def _export_size(self) -> int:
+        query, _view_args = self.export_query()
+        return query.order_by(None).count()
+
+    def _export_as_job(self, export_type: str):
+        """Above ``EXPORT_JOB_ROWS`` rows the file is written by a background job; the user watches its progress."""
+        from kesu import jobs
+        from kesu.jobs import export
+
+        rows = self._export_size()
+        title = _("导出%(list)s（%(n)s 行，%(format)s）", list=self.name, n=f"{rows:,}", format=export_type.upper())
+        arguments = export.params(self.endpoint, export_type, request.args.to_dict(flat=False), rows)
+        job = jobs.submit("export", current_user, title, arguments)
+        db.session.commit()
+        jobs.start(job)
+        flash(_("数据较多，已提交后台任务「%(title)s」，完成后可在此下载。", title=title), "success")
+        return redirect(url_for("job.details_view", id=job.id))
 
     def _export_xlsx(self):
         """Written to a temporary file first; the event with its row count is committed before it is sent."""

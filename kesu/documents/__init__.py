@@ -11,8 +11,8 @@
 """
 from kesu.documents.capitals import amount_in_chinese
 from kesu.documents.errors import DocumentError
-from kesu.documents.register import issue, issue_zip, render
+from kesu.documents.register import issue, render
 from kesu.documents.types import DOCUMENT_TYPES, DocumentType, types_for
 
-__all__ = ["DOCUMENT_TYPES", "DocumentError", "DocumentType", "amount_in_chinese", "issue", "issue_zip", "render",
+__all__ = ["DOCUMENT_TYPES", "DocumentError", "DocumentType", "amount_in_chinese", "issue", "render",
            "types_for"]

@@ -7,19 +7,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-import zipfile
-from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import IO, Any
+from typing import Any
 
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from kesu import file_store
 from kesu import policy  # the module: kesu.policy reads kesu.documents.types while this package imports
 from kesu.audit import record_event
-from kesu.documents import store
 from kesu.documents.errors import DocumentError
 from kesu.documents.rendering import fill
 from kesu.documents.templates import active_template, describe_template_error, template_content
@@ -102,8 +99,9 @@ def next_doc_no(session: Session, doc_type: DocumentType) -> str:
     return f"{doc_type.number_word}〔{year}〕{value:04d}号"
 
 
-def issue(session: Session, doc_key: str, record: Any, user: Any) -> GeneratedDocument:
-    """Generate, number, store and register one document; the caller commits (or the file goes again)."""
+def issue(session: Session, doc_key: str, record: Any, user: Any, job_id: int | None = None) -> GeneratedDocument:
+    """Generate, number, store and register one document (``job_id``: the bulk job issuing it); the caller
+    commits (or the file goes again)."""
     doc_type = document_type(doc_key)
     refused = policy.refusal(user, policy.Act.DOCUMENT, record, doc_key)
     if refused:
@@ -117,8 +115,8 @@ def issue(session: Session, doc_key: str, record: Any, user: Any) -> GeneratedDo
     document = GeneratedDocument(
         doc_type=doc_type.key, doc_no=doc_no, template_id=template.id, record_type=type(record).__tablename__,
         record_id=record.id, record_no=doc_type.record_number(record), case_id=case.id,
-        filename=doc_type.filename(record), stored_name=store.write(session, content), size=len(content),
-        sha256=hashlib.sha256(content).hexdigest(), data_hash=digest, generated_by_id=user.id)
+        filename=doc_type.filename(record), stored_name=file_store.write(session, "documents", content, file_store.new_name("docx")), size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(), data_hash=digest, generated_by_id=user.id, job_id=job_id)
     session.add(document)
     record_event(session, "document", record, comment=f"{doc_no} {document.filename}",
                  changes={"doc_type": [None, doc_type.key], "template_version": [None, template.version],
@@ -127,45 +125,8 @@ def issue(session: Session, doc_key: str, record: Any, user: Any) -> GeneratedDo
     return document
 
 
-@dataclass
-class Batch:
-    issued: list[GeneratedDocument]
-    refused: list[tuple[Any, str]]
-
-
-def issue_zip(session: Session, doc_key: str, records: Iterable[Any], user: Any, out: IO[bytes]) -> Batch:
-    """Each record's document into the zip ``out`` as it is made (one in memory at a time); records that
-    cannot have it are listed in 未生成清单.txt inside the zip. Each record has its own savepoint."""
-    batch, names = Batch([], []), set()
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for record in records:
-            try:
-                with session.begin_nested():
-                    document = issue(session, doc_key, record, user)
-            except DocumentError as refused:
-                batch.refused.append((record, str(refused)))
-                continue
-            archive.write(store.path_of(document.stored_name), arcname=_unique_name(names, document.filename))
-            batch.issued.append(document)
-        if batch.refused:
-            lines = [f"{document_type(doc_key).record_number(record)}\t{reason}" for record, reason in batch.refused]
-            archive.writestr("未生成清单.txt", "\n".join(lines) + "\n")
-    return batch
-
-
-def _unique_name(taken: set[str], name: str) -> str:
-    """``name``, or ``name_2`` … when the zip already has it (two documents of one record); remembered."""
-    stem, _dot, extension = name.rpartition(".")
-    candidate, counter = name, 1
-    while candidate in taken:
-        counter += 1
-        candidate = f"{stem}_{counter}.{extension}"
-    taken.add(candidate)
-    return candidate
-
-
 def stored_content(document: GeneratedDocument) -> bytes:
-    return store.read(document.stored_name)
+    return file_store.read("documents", document.stored_name)
 
 
 def _status_label(record: Any) -> str:

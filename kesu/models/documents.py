@@ -70,6 +70,8 @@ class GeneratedDocument(Audited, Timestamped, Base):
     sha256: Mapped[str] = mapped_column(String(64))
     data_hash: Mapped[str] = mapped_column(String(64))
     generated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    #: The background job that issued it (a bulk zip), so a job resumed after a crash skips what it issued.
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("job.id"), index=True)
 
     template: Mapped[DocumentTemplate] = relationship()
     generated_by: Mapped[User | None] = relationship()
