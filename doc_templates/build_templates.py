@@ -641,11 +641,15 @@ def build_settlement_agreement() -> DocxDocument:
                total=("合计", "", "", "{{ claimed_amount }}", "{{ verified_loss }}"))
     body(doc, "为妥善解决上述投诉及索赔事项，甲乙双方本着平等自愿、诚实信用的原则，经友好协商，达成如下协议：")
     heading(doc, "第一条　赔偿金额")
-    body(doc, "甲方一次性赔偿乙方合计（大写）{{ approved_amount_in_words }}（小写：¥{{ approved_amount }}）。")
+    body(doc, "甲方赔偿乙方合计（大写）{{ approved_amount_in_words }}（小写：¥{{ approved_amount }}）。")
     heading(doc, "第二条　赔偿形式与支付")
-    body(doc, "赔偿形式：{{ compensation_form }}。{% if payment_deadline %}甲方应于 {{ payment_deadline }} 前履行上述赔偿义务"
-              "{% else %}甲方应于本协议生效后及时履行上述赔偿义务{% endif %}；涉及款项支付的，"
-              "{% if payment_method %}支付方式为{{ payment_method }}，{% endif %}乙方应向甲方提供准确的收款信息。")
+    body(doc, "赔偿形式：{{ compensation_form }}。涉及款项支付的，以{{ payment_method }}方式"
+              "{% if payment_plan %}分 {{ instalments }} 期支付，各期金额及日期如下：{% else %}一次性支付。{% endif %}")
+    control(doc, "{%p if payment_plan %}")
+    value_block(doc, "{{ payment_plan }}")
+    control(doc, "{%p endif %}")
+    body(doc, "{% if payment_deadline %}甲方应于 {{ payment_deadline }} 前履行上述全部赔偿义务"
+              "{% else %}甲方应于本协议生效后按上述约定履行赔偿义务{% endif %}；乙方应向甲方提供准确的收款信息。")
     heading(doc, "第三条　争议了结")
     body(doc, "乙方确认收到款项后，双方就本次投诉事项再无其他争议，乙方不再就同一事项向甲方主张任何其他权利或赔偿。")
     heading(doc, "第四条　保密条款")
@@ -763,7 +767,7 @@ def build_accountability_decision() -> DocxDocument:
     control(doc, "{%p if appeal_decision %}")
     heading(doc, "六、申诉复核")
     body(doc, "申诉理由：{{ appeal_reason }}")
-    body(doc, "复核结论：{{ appeal_decision }}")
+    body(doc, "复核结论：{{ appeal_outcome }}。{{ appeal_decision }}")
     control(doc, "{%p endif %}")
     decided = add_paragraph(doc, "决定人：{{ decided_by }}　　决定日期：{{ decided_date }}", align=RIGHT, before_pt=12)
     decided.paragraph_format.keep_with_next = True

@@ -56,6 +56,11 @@ class ActionForm(FlaskForm):
         return valid
 
 
+def _record_id(value: Any) -> int | None:
+    """A chosen record's id; the empty "please choose" option is None, which the presence check then refuses."""
+    return None if value in (None, "") else int(value)
+
+
 def _whole_number(value: Any) -> int | None:
     """A radio value as int; anything else becomes None, which the range check then refuses."""
     try:
@@ -82,11 +87,13 @@ def _form_field(field: Field, rows: int):
     kind, label = field.type, field.label
     if kind in (FieldType.TEXT, FieldType.LONG_TEXT):
         return _text(field, rows)
-    if kind is FieldType.CHOICE:
-        return SelectField(label, choices=field.choices.pairs(), description=field.description or "",
+    if kind is FieldType.CHOICE:  # an optional choice can be left unchosen
+        choices = field.choices.pairs() if field.asked_as_required else [("", "—"), *field.choices.pairs()]
+        return SelectField(label, choices=choices, description=field.description or "",
                            validators=_presence(field, _l("请选择%(field)s。", field=label)))
-    if kind in (FieldType.USER, FieldType.DEPARTMENT):  # choices from the database: ActionForm.prepare
-        return SelectField(label, coerce=int, description=field.description or "",
+    if kind in (FieldType.USER, FieldType.DEPARTMENT):  # choices from the database: TransitionForm.prepare
+        narrowed = {"data-kesu-depends-on": field.depends_on} if field.depends_on else {}
+        return SelectField(label, coerce=_record_id, description=field.description or "", render_kw=narrowed,
                            validators=_presence(field, _l("请选择%(field)s。", field=label)))
     if kind is FieldType.MONEY:
         return DecimalField(label, places=2, description=field.description or "",
@@ -111,6 +118,10 @@ def _form_field(field: Field, rows: int):
     return BooleanField(label, description=field.description or "")
 
 
+#: The first option of a department or user select: nothing chosen yet.
+CHOOSE = ("", _l("请选择…"))
+
+
 class TransitionForm(ActionForm):
     """A dialog made from a transition's fields (the generated classes set ``fields``)."""
 
@@ -118,16 +129,20 @@ class TransitionForm(ActionForm):
 
     def prepare(self, record: Any) -> None:
         for field in self.fields:
+            if field.initial is not None and not self.is_submitted():
+                self[field.name].data = field.initial(record)
             if field.type is FieldType.DEPARTMENT:
                 departments = db.session.scalars(select(Department).order_by(Department.id)).all()
-                self[field.name].choices = [(d.id, d.name) for d in departments]
-                if record.department_id and not self.is_submitted():
-                    self[field.name].data = record.department_id
+                self[field.name].choices = [CHOOSE, *((d.id, d.name) for d in departments)]
             elif field.type is FieldType.USER:
                 users = db.session.scalars(select(User).where(User.role == field.role, User.active.is_(True))
                                            .order_by(User.department_id, User.full_name)).all()
-                self[field.name].choices = [(u.id, f"{u}（{u.department.name if u.department else '—'}）")
-                                            for u in users]
+                # Each user carries their department, so the dialog can offer the chosen department's only.
+                self[field.name].choices = [CHOOSE, *((u.id, f"{u}（{u.department.name if u.department else '—'}）",
+                                                       {"data-department": u.department_id or ""}) for u in users)]
+            if field.prefilled and not self.is_submitted():
+                current = getattr(record, field.name, None)
+                self[field.name].data = current.id if isinstance(current, (Department, User)) else current
 
     def workflow_fields(self) -> dict[str, Any]:
         """What was typed; departments and users as records (an unknown id becomes None)."""

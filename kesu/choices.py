@@ -55,6 +55,9 @@ ROLE = Choices(
 
 CUSTOMER_TIER = Choices(("normal", _l("普通")), ("key", _l("重点")), ("vip", _l("VIP")))
 
+#: Complaints forwarded by the market regulator (12315 / 12378): they run the regulator's clock.
+REGULATOR_CHANNEL = "regulator"
+
 CHANNEL = Choices(
     ("phone", _l("电话")),
     ("email", _l("邮件")),
@@ -64,7 +67,7 @@ CHANNEL = Choices(
     ("letter", _l("信函")),
     ("on_site", _l("现场")),
     ("third_party", _l("第三方平台")),
-    ("regulator", _l("监管转办")),
+    (REGULATOR_CHANNEL, _l("监管转办")),
 )
 
 SEVERITY = Choices(
@@ -154,6 +157,14 @@ ACCOUNTABILITY_STATUS = Choices(
     ("notified", _l("已告知")),
     ("appealed", _l("申诉中")),
     ("executed", _l("已执行")),
+    ("revoked", _l("已撤销")),
+)
+
+#: What an appeal against an accountability decision came to (申诉处理结果).
+APPEAL_OUTCOME = Choices(
+    ("upheld", _l("维持原决定")),
+    ("changed", _l("变更处理措施")),
+    ("revoked", _l("撤销原决定")),
 )
 
 ACCOUNTABILITY_CAUSE = Choices(
@@ -188,7 +199,7 @@ SLA_CLOCK = Choices(
     ("department_reply", _l("责任部门回复")),
     ("claim_review", _l("索赔初审")),
     ("claim_investigation", _l("索赔调查核实")),
-    ("regulator_case", _l("监管转办复杂案件")),
+    ("regulator_case", _l("监管转办答复")),
 )
 
 SLA_UNIT = Choices(("hours", _l("小时")), ("working_days", _l("工作日")), ("calendar_days", _l("自然日")))

@@ -32,7 +32,7 @@ from kesu.models import (
     User,
 )
 from kesu.numbering import format_number
-from kesu.timeutil import SHANGHAI, utcnow
+from kesu.timeutil import SHANGHAI, to_local, utcnow
 from kesu.workflow.statuses import CASE_STATUSES
 
 CHUNK = 5000
@@ -229,7 +229,9 @@ def _case_row(rng: random.Random, status: str, received_at: datetime, customer_i
                    resolution_type=rng.choice(("refund", "replacement", "repair", "discount", "compensation")),
                    resolution_detail="按公司三包政策处理。",
                    proposed_amount=Decimal(rng.randint(100, 60000)))
-    if reached >= 6:
+    if reached >= 6:  # agreed by phone, then signed while the solution is carried out
+        row.update(customer_agreed_at=received_at + timedelta(days=4))
+    if reached >= 7:
         row.update(customer_confirmed=True, customer_confirmed_on=(received_at + timedelta(days=5)).date())
     if reached >= 9:
         closed = received_at + timedelta(days=rng.randint(5, 25))
@@ -306,7 +308,8 @@ def load_demo(session: Session, cases: int, seed: int, password: str) -> dict[st
         claimed = sum((q * p for _, q, p in items), Decimal("0"))
         status = _claim_status_for(rng, row["status"])
         stage = CLAIM_STATUS.keys.index(status)
-        verified = (claimed * Decimal("0.9")).quantize(Decimal("0.01")) if stage >= 3 else None
+        # the verified loss is the sum of the items' verified amounts (each 90 % of its claimed amount)
+        verified = sum((_verified(q, p) for _, q, p in items), Decimal("0")) if stage >= 3 else None
         approved = verified if status not in ("submitted", "preliminary_review", "investigating", "assessed",
                                               "pending_approval", "rejected") else None
         claim_rows.append({
@@ -316,19 +319,20 @@ def load_demo(session: Session, cases: int, seed: int, password: str) -> dict[st
             "compensation_form": rng.choice(("refund", "replacement", "repair", "discount", "cash")),
             "proposed_amount": verified, "approved_amount": approved,
             "created_at": row["received_at"], "updated_at": row["received_at"],
+            **_agreed_plan(rng, status, approved),
         })
-        claim_items.append(items)
-        claim_meta.append((status, approved, row["received_at"]))
+        claim_items.append((items, stage))
+        claim_meta.append((status, approved, row["received_at"], claim_rows[-1]["agreed_payment_method"]))
     claim_ids = _insert_returning_ids(session, Claim, claim_rows)
     claim_numbers.save()
 
     loss_rows, approval_rows, payment_rows = [], [], []
     approver = users.get("jingli")
     payer = users.get("caiwu")
-    for claim_id, items, (status, approved, received_at) in zip(claim_ids, claim_items, claim_meta):
-        for description, qty, price in items:
+    for claim_id, (items, stage), (status, approved, received_at, method) in zip(claim_ids, claim_items, claim_meta):
+        for description, qty, price in items:  # verified once the investigation has started
             loss_rows.append({"claim_id": claim_id, "description": description, "quantity": qty, "unit_price": price,
-                              "verified_amount": (qty * price * Decimal("0.9")).quantize(Decimal("0.01")),
+                              "verified_amount": _verified(qty, price) if stage >= 2 else None,
                               "created_at": now, "updated_at": now})
         if approved is not None and approver is not None:
             approval_rows.append({"claim_id": claim_id, "user_id": approver.id, "role": "approver",
@@ -336,8 +340,9 @@ def load_demo(session: Session, cases: int, seed: int, password: str) -> dict[st
                                   "comment": "同意按核定金额赔付。", "decided_at": received_at + timedelta(days=4),
                                   "created_at": now, "updated_at": now})
         if status in ("paid", "closed") and approved and payer is not None:
-            payment_rows.append({"claim_id": claim_id, "method": rng.choice(("bank_transfer", "e_payment", "cash")),
+            payment_rows.append({"claim_id": claim_id, "method": method,
                                  "amount": approved, "paid_at": received_at + timedelta(days=6),
+                                 "paid_on": to_local(received_at + timedelta(days=6)).date(),
                                  "voucher_no": f"PZ{received_at:%Y%m}{claim_id:06d}", "recorded_by_id": payer.id,
                                  "created_at": now, "updated_at": now})
     _insert(session, LossItem, loss_rows)
@@ -360,6 +365,7 @@ def load_demo(session: Session, cases: int, seed: int, password: str) -> dict[st
                 "measure": measure, "fine_amount": Decimal(500) if measure == "fine" else None,
                 "improvement": "组织部门内部培训，修订作业指导书。",
                 "decided_by_id": decider.id if decider else None, "decided_at": row.get("closed_at"),
+                "proposed_by_id": decider.id if decider else None,
                 "created_at": now, "updated_at": now,
             })
     _insert(session, Accountability, accountability_rows)
@@ -371,6 +377,22 @@ def load_demo(session: Session, cases: int, seed: int, password: str) -> dict[st
               "accountability": len(accountability_rows)}
     record_event(session, "insert", record_type="demo", comment="演示数据：" + str(counts))
     return counts
+
+
+def _verified(quantity: Decimal, price: Decimal) -> Decimal:
+    return (quantity * price * Decimal("0.9")).quantize(Decimal("0.01"))
+
+
+def _agreed_plan(rng: random.Random, status: str, approved: Decimal | None) -> dict:
+    """The payment plan the customer agreed to, on claims past their confirmation; large sums in two parts."""
+    if status not in ("customer_confirmed", "paid", "closed"):
+        return {"agreed_payment_method": None, "instalments": None, "payment_plan": None}
+    method = rng.choice(("bank_transfer", "e_payment", "cash"))
+    if approved is None or approved < 20000 or status != "customer_confirmed":
+        return {"agreed_payment_method": method, "instalments": 1, "payment_plan": None}
+    first = (approved / 2).quantize(Decimal("0.01"))
+    return {"agreed_payment_method": method, "instalments": 2,
+            "payment_plan": f"第一期：协议签订后 7 日内支付 ¥{first:,.2f}；第二期：30 日内支付 ¥{approved - first:,.2f}。"}
 
 
 def _claim_status_for(rng: random.Random, case_status: str) -> str:

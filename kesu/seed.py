@@ -34,7 +34,7 @@ SLA_RULES = (
     ("department_reply", None, None, 3, "working_days", "责任部门回复：3 个工作日（004）"),
     ("claim_review", None, None, 2, "working_days", "索赔初审：2 个工作日（000 §4.2）"),
     ("claim_investigation", None, None, 3, "working_days", "索赔调查核实：3 个工作日（000 §4.2）"),
-    ("regulator_case", None, None, 30, "calendar_days", "监管转办复杂案件：最长 30 日（004）"),
+    ("regulator_case", None, None, 10, "working_days", "监管转办（12315 平台）：企业 10 个工作日内答复，自收到投诉起算"),
 )
 
 

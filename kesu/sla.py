@@ -5,9 +5,11 @@ worked in lieu (调休). The calendar is the ``holiday`` table, seeded from ``ch
 administrators. A year with no row in that table is *unknown*: it is counted Monday–Friday and the record
 says so (:func:`unknown_years`); nothing crashes.
 
-Which clock runs is data too: each status declares the clock it starts (:mod:`kesu.workflow.statuses`), and
-``SlaRule`` rows (clock, customer tier, market → amount and unit) its limit, the most specific active rule
-winning and, between equally specific ones, the shorter limit.
+Which clock runs is data too: each status declares the clocks it starts (:mod:`kesu.workflow.statuses`), and
+``SlaRule`` rows (clock, customer tier, market → amount and unit) their limits, the most specific active rule
+winning and, between equally specific ones, the shorter limit. A record keeps the clock its deadline belongs to
+(``due_clock``) and when its status's clock started (``clock_started_at``): a clock that depends on what has been
+written (the 8D steps) hands over to the next one, counted from that same start, as soon as it is written.
 """
 from __future__ import annotations
 
@@ -24,13 +26,16 @@ from kesu.extensions import db
 from kesu.models import Case, Claim, Customer, Holiday, SlaRule
 from kesu.choices import SLA_CLOCK
 from kesu.timeutil import format_local, local_to_utc, to_local, utcnow
-from kesu.workflow.statuses import CASE_STATUSES, CLAIM_STATUSES
+from kesu.workflow.statuses import CASE_STATUSES, CLAIM_STATUSES, ClockRule
 
 #: Which clock each status starts is declared with the status (:mod:`kesu.workflow.statuses`).
 STATUSES_OF = {Case: CASE_STATUSES, Claim: CLAIM_STATUSES}
 
 #: Deadlines are never counted back before this year, so older calendars are not copied.
 CALENDAR_SEED_FROM = 2024
+
+#: A deadline this close is due soon: the lists, their deadline filter and the inbox mark it.
+DUE_SOON = timedelta(hours=24)
 
 
 HOLIDAY_NAMES = {holiday.value: holiday.chinese for holiday in chinese_calendar.constants.Holiday}
@@ -147,24 +152,51 @@ def rule_for_record(clock: str, record: Any) -> SlaRule | None:
     return rule_for(clock, *_customer_terms(record))
 
 
-def clock_for(record: Any) -> str | None:
-    """The clock that runs while ``record`` is in its current status, if any."""
+def _clock_rule(record: Any) -> ClockRule | None:
     statuses = STATUSES_OF.get(type(record))
     if statuses is None or record.status not in statuses:
         return None
-    return statuses[record.status].clock_for(record)
+    return statuses[record.status].clock_rule_for(record)
 
 
-def start_clock(record: Any, now: datetime | None = None) -> datetime | None:
-    """Set ``next_due_at`` for the status ``record`` has just entered (None when no clock runs there)."""
-    clock = clock_for(record)
-    rule = rule_for_record(clock, record) if clock else None
-    record.next_due_at = deadline(rule, now or utcnow()) if rule else None
+def clock_for(record: Any) -> str | None:
+    """The clock that runs while ``record`` is in its current status, if any."""
+    declared = _clock_rule(record)
+    return declared.clock if declared else None
+
+
+def _set_deadline(record: Any) -> datetime | None:
+    """``next_due_at`` and ``due_clock`` from the clock that applies now, counted from its declared start or
+    from when the status's clock started."""
+    declared = _clock_rule(record)
+    rule = rule_for_record(declared.clock, record) if declared else None
+    start = (declared.since(record) if declared and declared.since else None) or record.clock_started_at
+    record.due_clock = declared.clock if declared else None
+    record.next_due_at = deadline(rule, start) if rule else None
     return record.next_due_at
 
 
-def start_first_clocks(session: Session, flush_context: Any, instances: Any) -> None:
-    """``before_flush``: a new case gets its first-response deadline, a new claim its review deadline."""
+def start_clock(record: Any, now: datetime | None = None) -> datetime | None:
+    """Set ``next_due_at`` for the status ``record`` has just entered, or restart its clock (a transfer) (None
+    when no clock runs there)."""
+    record.clock_started_at = now or utcnow()
+    return _set_deadline(record)
+
+
+def follow_clock(record: Any) -> bool:
+    """Move to the next clock of the status when what was written changed which one applies (an 8D case whose
+    containment is now written runs on to its interim report), counted from the same start. Records whose clock
+    was started before clocks were tracked, and deadlines extended or escalated within the same clock, are
+    left as they are. Returns whether the deadline was set again."""
+    if record.clock_started_at is None or clock_for(record) == record.due_clock:
+        return False
+    _set_deadline(record)
+    return True
+
+
+def keep_clocks(session: Session, flush_context: Any, instances: Any) -> None:
+    """``before_flush``: a new case gets its first-response deadline, a new claim its review deadline; a changed
+    one follows its status's clocks (:func:`follow_clock`)."""
     for record in list(session.new):
         if isinstance(record, Case) and record.first_response_due is None:
             if record.customer is None and record.customer_id is not None:
@@ -177,11 +209,24 @@ def start_first_clocks(session: Session, flush_context: Any, instances: Any) -> 
                 record.case = session.get(Case, record.case_id)
             record.status = record.status or "submitted"
             start_clock(record, record.submitted_at)
+    for record in list(session.dirty):
+        if isinstance(record, (Case, Claim)):
+            follow_clock(record)
 
 
 def install(session_class: type) -> None:
-    if not event.contains(session_class, "before_flush", start_first_clocks):
-        event.listen(session_class, "before_flush", start_first_clocks)
+    if not event.contains(session_class, "before_flush", keep_clocks):
+        event.listen(session_class, "before_flush", keep_clocks)
+
+
+def deadline_state(due: datetime | None, now: datetime | None = None) -> str | None:
+    """``overdue`` once ``due`` has passed, ``due_soon`` within :data:`DUE_SOON` of it, else None."""
+    if due is None:
+        return None
+    now = now or utcnow()
+    if due < now:
+        return "overdue"
+    return "due_soon" if due < now + DUE_SOON else None
 
 
 def overdue(model: type, now: datetime | None = None) -> list[Any]:

@@ -5,9 +5,9 @@ from flask import Flask, current_app
 from flask_babel import get_locale
 from flask_login import current_user
 
-from kesu import choices, models, sla
+from kesu import choices, models, policy, sla
 from kesu.admin.formatters import money
-from kesu.permissions import can
+from kesu.admin.home import waiting_count
 from kesu.timeutil import format_local, utcnow
 
 LABEL_SETS = {
@@ -44,8 +44,9 @@ def register(app: Flask) -> None:
             "now_utc": utcnow,
             "calendar_warning": sla.record_calendar_warning,
             "options": lambda kind: LABEL_SETS[kind].pairs(),
-            "user_can": lambda operation, model_name: can(current_user, operation, getattr(models, model_name)),
+            "user_can": lambda operation, model_name: policy.may(current_user, operation, getattr(models, model_name)),
             "languages": current_app.config["LANGUAGES"],
             "current_language": _current_language(),
             "html_lang": html_lang,
+            "waiting_count": waiting_count,
         }

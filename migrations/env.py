@@ -1,4 +1,5 @@
 """Alembic environment for Flask-Migrate: the app's engine and metadata, batch mode for SQLite."""
+import contextlib
 import logging
 from logging.config import fileConfig
 
@@ -46,10 +47,35 @@ def run_migrations_online():
     conf_args.setdefault("process_revision_directives", process_revision_directives)
     conf_args.setdefault("render_item", render_item)
 
-    with target_db.engine.connect() as connection:
+    with target_db.engine.connect() as connection, foreign_keys_off_on_sqlite(connection):
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
         with context.begin_transaction():
             context.run_migrations()
+            refuse_dangling_references(connection)
+
+
+@contextlib.contextmanager
+def foreign_keys_off_on_sqlite(connection):
+    """Batch mode rebuilds a SQLite table by copying it and dropping the old one, which SQLite refuses while
+    other rows refer to it (payments to their claim) and foreign keys are enforced. They are off while the
+    migrations run (set outside any transaction, where SQLite honours the pragma) and on again after."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    raw = connection.connection.driver_connection
+    raw.execute("PRAGMA foreign_keys = OFF")
+    try:
+        yield
+    finally:
+        raw.execute("PRAGMA foreign_keys = ON")
+
+
+def refuse_dangling_references(connection):
+    """With foreign keys off, a migration could leave a row pointing nowhere: then it is rolled back."""
+    if connection.dialect.name == "sqlite":
+        dangling = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+        if dangling:
+            raise RuntimeError(f"migration left rows referring to missing rows: {dangling[:10]}")
 
 
 if context.is_offline_mode():

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from kesu.audit import acting_as
 from kesu.extensions import db
-from kesu.models import Case, Category, Claim, ContactLog, Customer, Department, User
+from kesu.models import Accountability, Case, Category, Claim, ContactLog, Customer, Department, User
 
 PASSWORD = "correct-horse-42"
 
@@ -80,3 +80,14 @@ def make_contact_log(case: Case, content: str = "电话联系客户") -> Contact
         db.session.add(log)
         db.session.commit()
     return log
+
+
+def make_accountability(case: Case, **fields) -> Accountability:
+    """A proposed accountability record on ``case``, held against its department unless told otherwise."""
+    with acting_as(None, "test setup"):
+        record = Accountability(case=case, department=fields.pop("department", case.department),
+                                cause=fields.pop("cause", "other"), facts=fields.pop("facts", "未按规程检验"),
+                                measure=fields.pop("measure", "verbal_warning"), **fields)
+        db.session.add(record)
+        db.session.commit()
+    return record

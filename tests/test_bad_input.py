@@ -427,15 +427,12 @@ def test_a_phone_typed_with_spaces_is_saved_normalised_and_still_masked(login_as
 
 # --- foreign keys that are not there -------------------------------------------------------------------------
 @pytest.mark.parametrize("field,value,label", [
-    ("department", "999999", "部门"),
-    ("department", "abc", "部门"),
     ("customer", "abc", "客户"),
     ("customer", "999999", "客户"),
     ("customer", str(2**70), "客户"),
     ("customer", "2147483648", "客户"),  # fits 64 bits, not the INTEGER id: PostgreSQL's cast failed
     ("customer", "1" * 5000, "客户"),
     ("category", "999999", "投诉类别"),
-    ("handler", "-1", "处理人"),
 ])
 def test_a_foreign_key_that_does_not_exist_is_a_field_error_naming_the_field(login_as, app, case_form_data,
                                                                            field, value, label):
@@ -443,6 +440,26 @@ def test_a_foreign_key_that_does_not_exist_is_a_field_error_naming_the_field(log
     assert response.status_code == 200
     assert f"所选的“{label}”不存在或您无权选择" in response.get_data(as_text=True)
     assert unchanged
+
+
+@pytest.mark.parametrize("field,value,label", [
+    ("department", "999999", "部门"),
+    ("department", "abc", "部门"),
+    ("person", "-1", "责任人"),
+])
+def test_a_department_or_person_that_does_not_exist_is_a_field_error_naming_the_field(login_as, app, staff, field,
+                                                                                     value, label):
+    """A case's department and handler are no fields (only the assign step sets them): the proposal's are."""
+    from kesu.models import Accountability
+
+    with app.app_context():
+        case_id = make_case().id
+    response = login_as("admin").post_form("/admin/accountability/new/", {
+        "case": str(case_id), "cause": "other", "facts": "未按规程检验", "measure": "verbal_warning", field: value})
+    assert response.status_code == 200
+    assert f"所选的“{label}”不存在或您无权选择" in response.get_data(as_text=True)
+    with app.app_context():
+        assert count(Accountability) == 0
 
 
 def test_a_claim_for_a_case_that_does_not_exist_is_refused(login_as, app, staff):

@@ -8,10 +8,13 @@ import os
 import shutil
 import socket
 import threading
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
+
+from kesu.timeutil import local_today
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -86,8 +89,8 @@ class Desk:
         dialog.wait_for(state="visible")
         for name, value in (fields or {}).items():
             field = dialog.locator(f'[name="{name}"]')
-            if name == "satisfaction":
-                dialog.locator(f'input[name="satisfaction"][value="{value}"]').check()
+            if field.first.get_attribute("type") == "radio":
+                dialog.locator(f'input[name="{name}"][value="{value}"]').check()
             elif field.first.evaluate("e => e.tagName") == "SELECT":
                 field.select_option(str(value))
             else:
@@ -98,7 +101,7 @@ class Desk:
         page.wait_for_load_state()
         text = page.locator("body").inner_text()
         page.screenshot(path=str(self.shots / f"{self.step:02d}-{action}-done.png"), full_page=True)
-        assert f"已完成「" in text and expect in text, text[:600]
+        assert f"当前状态：{expect}。" in text, text[:600]  # the flash message (the status bar names every status)
         return text
 
 
@@ -135,7 +138,8 @@ def test_a_case_and_its_claim_go_through_every_state_in_the_browser(app, staff, 
                                                      "comment": "赔偿损失 5 万元"}, expect="方案已拟定")
         desk.click("manager", case_url, "approve", {"comment": "同意"}, expect="已审批")
         desk.click("clerk", case_url, "notify", {"channel": "phone"}, expect="已通知客户")
-        desk.click("clerk", case_url, "customer_agree", {"opinion": "同意赔偿方案"}, expect="客户已确认")
+        desk.click("clerk", case_url, "customer_agree", {"channel": "phone", "opinion": "同意赔偿方案"},
+                   expect="客户已确认")
 
         desk.click("clerk", claim_url, "review", expect="初审")
         desk.click("handler", claim_url, "investigate", expect="调查核实")
@@ -146,14 +150,18 @@ def test_a_case_and_its_claim_go_through_every_state_in_the_browser(app, staff, 
         desk.click("finance", claim_url, "countersign", {"comment": "预算可列支"}, expect="待审批")
         desk.click("approver", claim_url, "approve", {"comment": "超出本人额度，上报"}, expect="待审批")
         desk.click("manager", claim_url, "approve", {"comment": "同意"}, expect="已批准")
-        desk.click("clerk", claim_url, "confirm", expect="客户已确认")
+        desk.click("clerk", claim_url, "confirm", {"payment_method": "bank_transfer", "instalments": "2",
+                                                    "payment_plan": "签约后 7 日内支付 ¥20,000.00，30 日内支付 ¥32,000.00"},
+                   expect="客户已确认")
+        today = local_today().isoformat()
         desk.click("finance", claim_url, "pay", {"method": "bank_transfer", "amount": "20000",
-                                                  "voucher_no": "PZ-2026-001"}, expect="客户已确认")
+                                                  "voucher_no": "PZ-2026-001", "paid_on": today}, expect="客户已确认")
         desk.click("finance", claim_url, "pay", {"method": "bank_transfer", "amount": "32000",
-                                                  "voucher_no": "PZ-2026-002"}, expect="已支付")
+                                                  "voucher_no": "PZ-2026-002", "paid_on": today}, expect="已支付")
         desk.click("clerk", claim_url, "close", expect="已结案")
 
         desk.click("handler", case_url, "implement", expect="执行中")
+        desk.click("clerk", case_url, "confirm_signed", {"signed_on": local_today().isoformat()}, expect="执行中")
         desk.click("clerk", case_url, "follow_up", {"content": "赔款已到账，客户表示满意"}, expect="回访中")
         desk.click("clerk", case_url, "close", {"satisfaction": 5, "feedback": "处理及时"}, expect="已结案")
         desk.click("clerk", case_url, "archive", expect="已归档")
@@ -257,7 +265,9 @@ def test_every_page_kind_runs_under_the_content_security_policy(app, staff, live
     from tests.factories import PASSWORD
 
     with app.app_context():
-        case_id = db.session.scalar(db.select(Case.id).order_by(Case.id))
+        case_id, investigated = db.session.scalars(db.select(Case.id).order_by(Case.id)).all()[:2]
+        db.session.get(Case, investigated).status = "investigating"  # its goods on hold are open to edit
+        db.session.commit()
     refused: list[str] = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
@@ -302,7 +312,7 @@ def test_every_page_kind_runs_under_the_content_security_policy(app, staff, live
         page.locator("input[data-role=datetimepicker]").first.click()
         assert page.locator(".daterangepicker").first.is_visible()
 
-        visit(f"/admin/case/edit/?id={case_id}")
+        visit(f"/admin/case/edit/?id={investigated}")
         rows = page.locator("#goods_holds .inline-field-list > .inline-field")
         before = rows.count()
         page.click("#goods_holds-button")
@@ -334,10 +344,15 @@ def test_axe_finds_no_serious_violation_in_chinese_or_english(app, staff, live_s
 
     from kesu.extensions import db
     from kesu.models import Case
+    from kesu.timeutil import utcnow
     from tests.factories import PASSWORD
 
     with app.app_context():
-        case_id = db.session.scalar(db.select(Case.id).order_by(Case.id))
+        case = db.session.scalar(db.select(Case).order_by(Case.id))
+        # the handler's edit form (the 8D fields), and a row of the inbox, overdue
+        case.status, case.next_due_at = "investigating", utcnow() - timedelta(hours=1)
+        db.session.commit()
+        case_id = case.id
     axe, found = AXE_CORE.read_text(), {}
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
@@ -393,6 +408,36 @@ def test_keyboard_slash_focuses_the_search_and_j_k_enter_open_a_row(app, staff, 
         browser.close()
 
 
+def test_the_inbox_is_worked_from_the_keyboard(app, staff, live_server, tmp_path):
+    """j / k move through the inbox's rows and Enter opens the chosen record; its next step is one click."""
+    from playwright.sync_api import sync_playwright
+
+    from kesu.extensions import db
+    from kesu.models import Case
+
+    with app.app_context():
+        ids = db.session.scalars(db.select(Case.id).order_by(Case.id)).all()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
+        page = Desk(browser, live_server, tmp_path).open("clerk", "/admin/")
+        rows = page.locator("table.kesu-inbox tbody tr")
+        assert rows.count() == len(ids) and page.locator(".kesu-inbox-count").inner_text() == str(len(ids))
+        page.keyboard.press("j")
+        page.keyboard.press("j")
+        page.keyboard.press("k")
+        page.keyboard.press("j")
+        assert "kesu-current" in rows.nth(1).get_attribute("class")
+        wanted = rows.nth(1).locator("[data-kesu-open]").get_attribute("href")
+        page.screenshot(path=str(tmp_path / "inbox.png"), full_page=True)
+        page.keyboard.press("Enter")
+        page.wait_for_url("**/admin/case/details/**")
+        assert page.url.endswith(wanted)
+        page.go_back()
+        page.locator("table.kesu-inbox tbody tr").first.locator("a.btn-primary").click()
+        page.wait_for_url("**/admin/case/workflow/accept/**")
+        browser.close()
+
+
 @pytest.mark.parametrize(("width", "language"), [(390, "zh_Hans_CN"), (1366, "en")])
 def test_the_case_list_stays_readable_on_a_phone_and_a_laptop(app, staff, live_server, tmp_path, width, language):
     """The page never scrolls sideways (the table scrolls inside its frame on a phone), at 1366 px the English
@@ -424,4 +469,37 @@ def test_the_case_list_stays_readable_on_a_phone_and_a_laptop(app, staff, live_s
             assert max(heights) < 2 * min(heights), heights
         clipped = page.locator(f"td.col-title .kesu-clip[title='{long_title}']")
         assert clipped.evaluate("e => e.scrollWidth > e.clientWidth")  # shown shortened
+        browser.close()
+
+
+def test_a_record_page_is_readable_on_a_phone(app, staff, live_server, tmp_path):
+    """At 390 px the page never scrolls sideways: the status bar wraps, fields stack under their labels, the
+    related tables scroll inside their frame; the current step is on screen and says it is the current one."""
+    from playwright.sync_api import sync_playwright
+
+    from kesu.extensions import db
+    from kesu.models import Case
+    from tests.factories import PASSWORD
+
+    with app.app_context():
+        case = db.session.scalar(db.select(Case).order_by(Case.id))
+        case.status, case.root_cause = "investigating", "来料电容批次失效，" * 30
+        db.session.commit()
+        case_id = case.id
+    shots = Path(os.environ.get("KESU_TEST_SCREENSHOTS") or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
+        page = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN").new_page()
+        page.goto(live_server + "/login")
+        page.fill("input[name=username]", "clerk")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.goto(live_server + f"/admin/case/details/?id={case_id}")
+        page.screenshot(path=str(shots / "case-page-390.png"), full_page=True)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        current = page.locator(".kesu-statusbar [aria-current=step]")
+        assert current.inner_text().startswith("调查中") and current.bounding_box()["x"] + 10 < 390
+        bar = page.locator(".kesu-statusbar").bounding_box()
+        assert bar["height"] > 2 * current.bounding_box()["height"]  # wrapped onto several lines
         browser.close()

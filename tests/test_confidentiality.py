@@ -105,7 +105,11 @@ def test_handler_case_lookup_offers_only_own_cases(login_as, two_departments, ap
     assert own in ids and other not in ids
 
 
-def test_handler_sees_home_counts_of_own_department_only(login_as, two_departments):
+def test_handlers_inbox_holds_only_own_departments_cases(app, login_as, two_departments):
+    with app.app_context():
+        for case_id in two_departments:
+            db.session.get(Case, case_id).status = "investigating"
+        db.session.commit()
     page = login_as("handler").get("/admin/").get_data(as_text=True)
     assert "本部门的投诉" in page and "其他部门的投诉" not in page
 

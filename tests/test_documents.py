@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
+import subprocess
 import time
 import shutil
 import io
@@ -98,7 +100,8 @@ def test_file_name_is_the_record_number_and_the_documents_short_name(demo, demo_
 
 def test_settlement_agreement_prints_the_amount_in_chinese_capitals(app, staff, login_as):
     with app.app_context():
-        claim = make_claim(make_case(), amount="12800", status="approved", approved_amount=Decimal("12300"))
+        claim = make_claim(make_case(), amount="12800", status="customer_confirmed", approved_amount=Decimal("12300"),
+                           agreed_payment_method="bank_transfer", instalments=1)
     text = all_text(generate(login_as("clerk"), "settlement_agreement", claim).get_data())
     assert "人民币壹万贰仟叁佰元整" in text and "12,300.00" in text
 
@@ -270,17 +273,38 @@ def test_documents_stay_chinese_when_the_panel_is_in_english(app, staff, login_a
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
-def test_document_downloads_as_pdf_when_libreoffice_is_installed(app, staff, login_as):
+def test_pdf_is_a_copy_of_the_issued_document_under_its_number_not_a_new_issue(app, staff, login_as):
     with app.app_context():
         case = make_case(status="accepted")
         case_id = case.id
     client = login_as("clerk")
-    assert "format=pdf" in client.get(f"/admin/case/details/?id={case_id}").get_data(as_text=True)
-    response = generate(client, "acknowledgement", case, format="pdf")
+    generate(client, "acknowledgement", case)
+    with app.app_context():
+        document_id, doc_no = db.session.execute(select(GeneratedDocument.id, GeneratedDocument.doc_no)).one()
+    page = client.get(f"/admin/case/details/?id={case_id}").get_data(as_text=True)
+    assert f"/admin/generateddocument/download/?id={document_id}&amp;format=pdf" in page  # beside the issued one
+    assert not re.search(r"document/acknowledgement/[^\"]*format=pdf", page)  # the generate bar issues Word only
+    response = client.get(f"/admin/generateddocument/download/?id={document_id}&format=pdf")
     assert response.mimetype == "application/pdf" and response.get_data().startswith(b"%PDF")
     assert ".pdf" in response.headers["Content-Disposition"]
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", "-", "-"], input=response.get_data(), capture_output=True,
+                              check=True).stdout.decode("utf-8")
+        assert doc_no in text.replace(" ", "")
     with app.app_context():
-        assert db.session.scalar(select(GeneratedDocument.filename)).endswith(".docx")  # the register keeps the Word file
+        assert list(db.session.scalars(select(GeneratedDocument.doc_no))) == [doc_no]  # still one register entry
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "view_personal_info")
+                                  .order_by(AuditEvent.id.desc()))
+        assert event.comment == f"下载文书 {doc_no}（PDF）"
+
+
+def test_the_generate_button_issues_word_even_when_asked_for_pdf(app, staff, login_as):
+    with app.app_context():
+        case = make_case(status="accepted")
+    response = generate(login_as("clerk"), "acknowledgement", case, format="pdf")
+    assert response.mimetype.endswith("wordprocessingml.document")
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(GeneratedDocument)) == 1
 
 
 def test_without_libreoffice_there_is_no_pdf_button_and_word_still_works(app, staff, login_as):

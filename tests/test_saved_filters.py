@@ -168,4 +168,4 @@ def test_renaming_a_saved_filter_shows_old_and_new_on_the_trail():
     lines = change_lines({"filters": [[["case.status|FilterEqual", "new"]], [["case.status|FilterEqual", "closed"]]],
                           "search": ["abc", None]})
     assert any("→" in line and "new" in line and "closed" in line for line in lines)
-    assert any(line.endswith("abc → ∅") for line in lines)
+    assert any(line.endswith("abc → —") for line in lines)

@@ -203,7 +203,7 @@ def test_every_kind_of_response_carries_the_security_headers(app, client, login_
         "export": (_read(admin.get("/admin/customer/export/csv/")), 200),
         "ajax lookup": (admin.get("/admin/contactlog/ajax/lookup/?name=case&query=KS"), 200),
     }
-    monkeypatch.setattr("kesu.admin.home.row_condition", _boom)
+    monkeypatch.setattr("kesu.admin.home.inbox", _boom)
     responses["server error"] = (admin.get("/admin/"), 500)
     for kind, (response, status) in responses.items():
         assert response.status_code == status, kind
@@ -310,7 +310,7 @@ def test_an_error_without_login_is_a_plain_chinese_page_with_a_link_to_the_login
 def test_a_server_error_page_shows_no_exception(app, login_as, monkeypatch):
     app.config["PROPAGATE_EXCEPTIONS"] = False
     client = login_as("admin")
-    monkeypatch.setattr("kesu.admin.home.row_condition", _boom)
+    monkeypatch.setattr("kesu.admin.home.inbox", _boom)
     response = client.get("/admin/")
     page = response.get_data(as_text=True)
     assert response.status_code == 500 and "系统出错" in page

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from kesu.extensions import db
 from kesu.models import Accountability, AuditEvent, Case, Claim
-from kesu.timeutil import utcnow
+from kesu.timeutil import local_today, utcnow
 from kesu.workflow import allowed_actions, perform, WorkflowError
 from tests.factories import department, make_case, make_claim, user
 
@@ -60,14 +60,15 @@ def test_case_goes_from_registration_to_archive(people):
     act(case, "propose", people["handler"], resolution_type="replacement", amount=Decimal("800"), comment="换新机")
     act(case, "approve", people["approver"])
     act(case, "notify", people["clerk"], channel="phone")
-    act(case, "customer_agree", people["clerk"], opinion="同意换新")
+    act(case, "customer_agree", people["clerk"], channel="phone", opinion="同意换新")
     act(case, "implement", people["handler"])
+    act(case, "confirm_signed", people["clerk"], signed_on=local_today())
     act(case, "follow_up", people["clerk"], content="新机已送达，运行正常")
     act(case, "close", people["clerk"], satisfaction=5, feedback="满意")
     act(case, "archive", people["clerk"])
     assert case.status == "archived" and case.archived_at and case.closed_at
     events = transitions_of(case)
-    assert [e.changes["status"] for e in events] == [
+    assert [e.changes["status"] for e in events if "status" in e.changes] == [
         ["registered", "accepted"], ["accepted", "investigating"], ["investigating", "solution_proposed"],
         ["solution_proposed", "approved"], ["approved", "customer_notified"],
         ["customer_notified", "customer_confirmed"], ["customer_confirmed", "implementing"],
@@ -127,13 +128,18 @@ def test_assign_needs_a_handler_of_that_department(people):
         perform(case, "assign", people["clerk"], department=department("生产部"), handler=people["handler"])
 
 
-def test_approver_cannot_approve_above_limit(people):
+def test_approval_above_limit_passes_the_case_up(people):
     case = investigated_case(people)
     act(case, "propose", people["handler"], resolution_type="compensation", amount=Decimal("50000"))
-    with pytest.raises(WorkflowError, match="超出您的授权额度"):
-        perform(case, "approve", people["approver"])  # limit 20,000
+    assert act(case, "approve", people["approver"], comment="超出额度") == "solution_proposed"  # limit 20,000
+    passed = case.approvals[-1]
+    assert (passed.decision, passed.user_id, passed.amount) == ("escalate", people["approver"].id, Decimal("50000"))
+    assert case.passed_up_limit == Decimal("20000") and "上一级主管（授权额度 ¥200,000.00）" in case._workflow_notice
+    with pytest.raises(WorkflowError, match="此方案已上报授权额度高于 ¥20,000.00 的主管审批"):
+        perform(case, "approve", people["approver"])
     db.session.rollback()
     assert act(case, "approve", people["manager"]) == "approved"  # limit 200,000
+    assert [a.decision for a in case.approvals] == ["escalate", "approve"]
 
 
 def test_close_without_customer_confirmation_needs_a_reason(people):
@@ -154,7 +160,8 @@ def test_customer_disagreement_sends_the_solution_back(people):
     act(case, "propose", people["handler"], resolution_type="repair")
     act(case, "approve", people["approver"])
     act(case, "notify", people["clerk"], channel="phone")
-    assert act(case, "customer_disagree", people["clerk"], opinion="要求换新而不是维修") == "solution_proposed"
+    assert act(case, "customer_disagree", people["clerk"], channel="phone", opinion="要求换新而不是维修") == \
+        "solution_proposed"
     assert case.contact_logs[0].opinion == "disagree" or "disagree" in [c.opinion for c in case.contact_logs]
 
 
@@ -196,11 +203,12 @@ def claim_ready_for_approval(people, amount: str) -> Claim:
 def test_claim_goes_from_submission_to_closure_with_partial_payments(people):
     claim = claim_ready_for_approval(people, "8000")
     act(claim, "approve", people["approver"], comment="同意")
-    act(claim, "confirm", people["clerk"])
+    act(claim, "confirm", people["clerk"], payment_method="bank_transfer", instalments=2,
+        payment_plan="首期 ¥3,000.00，余款 ¥5,000.00 于下月付清")
     assert act(claim, "pay", people["finance"], method="bank_transfer", amount=Decimal("3000"),
-               voucher_no="PZ-1") == "customer_confirmed"
+               voucher_no="PZ-1", paid_on=local_today()) == "customer_confirmed"
     assert act(claim, "pay", people["finance"], method="bank_transfer", amount=Decimal("5000"),
-               voucher_no="PZ-2") == "paid"
+               voucher_no="PZ-2", paid_on=local_today()) == "paid"
     act(claim, "close", people["clerk"])
     assert claim.status == "closed" and claim.paid_total == claim.approved_amount == Decimal("8000.00")
 
@@ -208,10 +216,12 @@ def test_claim_goes_from_submission_to_closure_with_partial_payments(people):
 def test_paid_total_never_exceeds_the_approved_amount(people):
     claim = claim_ready_for_approval(people, "8000")
     act(claim, "approve", people["approver"])
-    act(claim, "confirm", people["clerk"])
-    act(claim, "pay", people["finance"], method="cash", amount=Decimal("7000"), voucher_no="PZ-1")
+    act(claim, "confirm", people["clerk"], payment_method="cash", instalments=1)
+    act(claim, "pay", people["finance"], method="cash", amount=Decimal("7000"), voucher_no="PZ-1",
+        paid_on=local_today())
     with pytest.raises(WorkflowError, match="支付总额不能超过批准金额 ¥8,000.00（已支付 ¥7,000.00）"):
-        perform(claim, "pay", people["finance"], method="cash", amount=Decimal("1000.01"), voucher_no="PZ-2")
+        perform(claim, "pay", people["finance"], method="cash", amount=Decimal("1000.01"), voucher_no="PZ-2",
+                paid_on=local_today())
 
 
 def test_approval_above_limit_passes_the_claim_up(people):
@@ -219,11 +229,100 @@ def test_approval_above_limit_passes_the_claim_up(people):
     act(claim, "countersign", people["finance"], comment="预算可承担")
     assert act(claim, "approve", people["approver"]) == "pending_approval"  # limit 20,000: passed up
     assert claim.approvals[-1].decision == "escalate" and claim.approved_amount is None
-    with pytest.raises(WorkflowError, match="您已将此索赔上报"):
+    with pytest.raises(WorkflowError, match="此方案已上报授权额度高于 ¥20,000.00 的主管审批"):
         perform(claim, "approve", people["approver"])
     db.session.rollback()
     assert act(claim, "approve", people["manager"]) == "approved"
     assert claim.approved_amount == Decimal("30000.00")
+
+
+# --- passing a proposal up: one rule for cases and claims (kesu.workflow.approval) ---------------------------
+def proposed_case(people, amount: str) -> Case:
+    case = investigated_case(people)
+    act(case, "propose", people["handler"], resolution_type="compensation", amount=Decimal(amount))
+    return case
+
+
+def make_director(limit: str = "10000000"):
+    from kesu.models import User
+
+    director = User(username="director", role="approver", department=department("总经理办公室"),
+                    approval_limit=Decimal(limit))
+    director.set_password("long-enough-pw")
+    db.session.add(director)
+    db.session.commit()
+    return director
+
+
+def test_cases_and_claims_pass_up_with_the_same_record_and_message(people):
+    case = proposed_case(people, "30000")
+    claim = claim_ready_for_approval(people, "30000")
+    act(claim, "countersign", people["finance"])
+    notices = []
+    for record in (case, claim):
+        perform(record, "approve", people["approver"], comment="超出额度")
+        notices.append(record.__dict__.pop("_workflow_notice"))
+        db.session.commit()
+    assert notices[0] == notices[1] == ("您的审批意见已记录。金额 ¥30,000.00 超出您的授权额度 ¥20,000.00，"
+                                        "已上报上一级主管（授权额度 ¥200,000.00）审批。")
+    for record in (case, claim):
+        assert [(a.kind, a.decision, a.comment) for a in record.approvals if a.kind == "approval"] == [
+            ("approval", "escalate", "超出额度")]
+
+
+def test_a_proposal_climbs_one_level_at_a_time_until_a_limit_covers_it(people):
+    director = make_director()
+    case = proposed_case(people, "500000")
+    assert act(case, "approve", people["approver"]) == "solution_proposed"  # 20,000 → waits at 200,000
+    assert act(case, "approve", people["manager"]) == "solution_proposed"  # 200,000 → waits at 10,000,000
+    for lower in ("approver", "manager"):
+        with pytest.raises(WorkflowError, match="已上报授权额度高于 ¥200,000.00"):
+            perform(case, "approve", people[lower])
+        db.session.rollback()
+    assert act(case, "approve", director) == "approved"
+    assert [(a.user_id, a.decision) for a in case.approvals] == [
+        (people["approver"].id, "escalate"), (people["manager"].id, "escalate"), (director.id, "approve")]
+
+
+def test_a_higher_level_may_decide_before_the_proposal_is_passed_up(people):
+    case = proposed_case(people, "15000")  # waits at the lowest level, 20,000
+    assert act(case, "approve", people["manager"]) == "approved"
+
+
+def test_nobody_passes_up_what_no_approver_may_approve(people):
+    case = proposed_case(people, "300000")  # the highest limit is 200,000
+    with pytest.raises(WorkflowError, match="没有授权额度达到 ¥300,000.00 的主管，无法上报"):
+        perform(case, "approve", people["approver"])
+    db.session.rollback()
+    assert case.approvals == [] and case.status == "solution_proposed"
+
+
+def test_whoever_passed_a_proposal_up_no_longer_rejects_or_sends_it_back(people):
+    case = proposed_case(people, "50000")
+    claim = claim_ready_for_approval(people, "30000")
+    act(claim, "countersign", people["finance"])
+    act(case, "approve", people["approver"])
+    act(claim, "approve", people["approver"])
+    for record, action in ((case, "send_back"), (claim, "reject")):
+        with pytest.raises(WorkflowError, match="此方案已上报"):
+            perform(record, action, people["approver"], comment="不同意")
+        db.session.rollback()
+    assert act(case, "send_back", people["manager"], comment="请补充检测报告") == "investigating"
+
+
+def test_a_proposal_sent_back_and_proposed_again_starts_at_the_lowest_level(people):
+    case = proposed_case(people, "50000")
+    act(case, "approve", people["approver"])
+    act(case, "send_back", people["manager"], comment="金额过高")
+    assert case.passed_up_limit is None
+    act(case, "propose", people["handler"], resolution_type="repair", amount=Decimal("5000"))
+    assert act(case, "approve", people["approver"]) == "approved"
+
+
+def test_an_approver_without_a_limit_decides_nothing(people):
+    case = proposed_case(people, "100")
+    with pytest.raises(WorkflowError, match="您的授权额度为 ¥0.00，不能审批"):
+        perform(case, "approve", people["legal"])
 
 
 def test_approve_is_refused_until_countersigns_are_in(people):
@@ -296,7 +395,7 @@ def test_accountability_with_appeal_to_execution(people):
     act(record, "approve", people["manager"])
     act(record, "notify", people["clerk"])
     act(record, "appeal", people["clerk"], reason="设备故障所致，非本人操作")
-    act(record, "decide_appeal", people["manager"], decision="维持原决定")
+    act(record, "decide_appeal", people["manager"], outcome="upheld", decision="维持原决定")
     assert act(record, "execute", people["manager"]) == "executed"
     assert record.appeal_decision == "维持原决定" and record.executed_at is not None
 
@@ -306,5 +405,5 @@ def test_nobody_approves_accountability_about_themselves(people):
     record = Accountability(case=case, person=people["manager"], cause="other", facts="x", measure="verbal_warning")
     db.session.add(record)
     db.session.commit()
-    with pytest.raises(WorkflowError, match="不能批准追究自己责任"):
+    with pytest.raises(WorkflowError, match="涉及您本人，须由其他主管审批"):
         perform(record, "approve", people["manager"])

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from kesu.extensions import db
 from kesu.models import Accountability, AuditEvent, Case, Claim, ContactLog, User
+from kesu.timeutil import local_today
 from tests.factories import department, make_case, make_claim, user
 from tests.forms import case_form
 
@@ -51,6 +52,11 @@ def desk(app, staff, login_as):
     return Desk()
 
 
+def today() -> str:
+    """Today in Beijing, as a date field is typed."""
+    return local_today().isoformat()
+
+
 def ids_of(app, name: str, *rest: str) -> list[int]:
     with app.app_context():
         return [user(n).id for n in (name, *rest)]
@@ -91,8 +97,9 @@ def test_case_travels_from_registration_to_archive_through_the_panel(app, desk):
            "solution_proposed"),
           ("approver", "approve", {"comment": "同意"}, "approved"),
           ("clerk", "notify", {"channel": "phone"}, "customer_notified"),
-          ("clerk", "customer_agree", {"opinion": "同意换新"}, "customer_confirmed"),
+          ("clerk", "customer_agree", {"channel": "phone", "opinion": "同意换新"}, "customer_confirmed"),
           ("handler", "implement", {}, "implementing"),
+          ("clerk", "confirm_signed", {"signed_on": local_today().isoformat()}, "implementing"),
           ("clerk", "follow_up", {"content": "新机运行正常"}, "follow_up"),
           ("clerk", "close", {"satisfaction": 5, "feedback": "满意"}, "closed"),
           ("clerk", "archive", {}, "archived"))
@@ -102,7 +109,7 @@ def test_case_travels_from_registration_to_archive_through_the_panel(app, desk):
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
             AuditEvent.action == "transition", AuditEvent.record_type == "case",
-            AuditEvent.record_id == case_id)) == 10
+            AuditEvent.record_id == case_id)) == 11
         assert db.session.scalar(select(func.count()).select_from(ContactLog).where(
             ContactLog.case_id == case_id)) == 3
 
@@ -123,7 +130,7 @@ def test_case_side_paths_reject_appeal_send_back_disagree(app, desk):
            "solution_proposed"),
           ("approver", "approve", {}, "approved"),
           ("clerk", "notify", {"channel": "email"}, "customer_notified"),
-          ("clerk", "customer_disagree", {"opinion": "要求换新"}, "solution_proposed"),
+          ("clerk", "customer_disagree", {"channel": "phone", "opinion": "要求换新"}, "solution_proposed"),
           ("clerk", "escalate", {"reason": "客户投诉升级"}, "solution_proposed"))
     assert desk.get(Case, rejected).escalation_level == 2  # appeal reopened it once, then escalated
 
@@ -142,14 +149,17 @@ def test_claim_travels_from_submission_to_closing_with_countersign_pass_up_and_p
           ("finance", "countersign", {"comment": "预算可列支"}, "pending_approval"),
           ("approver", "approve", {"comment": "超出本人额度，上报"}, "pending_approval"),
           ("manager", "approve", {"comment": "同意"}, "approved"),
-          ("clerk", "confirm", {}, "customer_confirmed"),
-          ("finance", "pay", {"method": "bank_transfer", "amount": "10000", "voucher_no": "PZ-001"},
-           "customer_confirmed"))
+          ("clerk", "confirm", {"payment_method": "bank_transfer", "instalments": 2,
+                                "payment_plan": "首期 ¥10,000.00 签约后 7 日内，余款 ¥20,000.00 30 日内"},
+           "customer_confirmed"),
+          ("finance", "pay", {"method": "bank_transfer", "amount": "10000", "voucher_no": "PZ-001",
+                              "paid_on": today()}, "customer_confirmed"))
     over = desk.act("finance", Claim, claim_id, "pay", method="bank_transfer", amount="20000.01",
-                    voucher_no="PZ-002").get_data(as_text=True)
+                    voucher_no="PZ-002", paid_on=today()).get_data(as_text=True)
     assert "支付总额不能超过批准金额" in over
     steps(desk, Claim, claim_id,
-          ("finance", "pay", {"method": "bank_transfer", "amount": "20000", "voucher_no": "PZ-002"}, "paid"),
+          ("finance", "pay", {"method": "bank_transfer", "amount": "20000", "voucher_no": "PZ-002",
+                              "paid_on": today()}, "paid"),
           ("clerk", "close", {}, "closed"))
     claim = desk.get(Claim, claim_id)
     assert claim.approved_amount == Decimal("30000") and claim.closed_at is not None
@@ -179,7 +189,7 @@ def test_accountability_travels_from_proposal_to_execution_with_an_appeal(app, d
           ("approver", "approve", {}, "approved"),
           ("clerk", "notify", {}, "notified"),
           ("clerk", "appeal", {"reason": "当班检验设备故障"}, "appealed"),
-          ("manager", "decide_appeal", {"decision": "维持原决定"}, "notified"),
+          ("manager", "decide_appeal", {"outcome": "upheld", "decision": "维持原决定"}, "notified"),
           ("approver", "execute", {}, "executed"))
     assert desk.get(Accountability, record_id).appeal_decision == "维持原决定"
 
@@ -328,7 +338,7 @@ def test_step_waiting_on_something_else_is_shown_disabled_with_the_reason(app, d
         claim_id = make_claim(case, amount="30000", status="pending_approval", verified_loss=Decimal("30000"),
                               proposed_amount=Decimal("30000"), proposed_by_id=user("clerk").id).id
     page = desk.page("manager", Claim, claim_id)
-    assert "审批：审批前须先完成财务会签。" in page and 'data-target="#wf-approve"' not in page
+    assert "审批前须先完成财务会签。" in page and 'data-target="#wf-approve"' not in page
     assert 'data-target="#wf-countersign"' not in page  # only legal and finance staff countersign
     finance_page = desk.page("finance", Claim, claim_id)
     assert 'data-target="#wf-countersign"' in finance_page

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from kesu.extensions import db
 from kesu.models import AuditEvent
-from kesu.timeutil import utcnow
+from kesu.timeutil import local_today, utcnow
 from kesu.workflow import MACHINES, WorkflowError, perform
 from kesu.workflow.claim import required_reviews
 from tests.factories import department, make_case, make_claim, user
@@ -25,7 +25,9 @@ def case_fields(action: str, amount: Decimal) -> dict:
         "accept": {"reason": "属实"}, "reject": {"reason": "不属实"}, "send_back": {"comment": "再查"},
         "assign": {"department": department("质量管理部"), "handler": user("handler")},
         "propose": {"resolution_type": "compensation", "amount": amount},
-        "notify": {"channel": "phone"}, "customer_agree": {"opinion": "同意"}, "customer_disagree": {"opinion": "不同意"},
+        "notify": {"channel": "phone"}, "customer_agree": {"channel": "phone", "opinion": "同意"},
+        "customer_disagree": {"channel": "phone", "opinion": "不同意"}, "confirm_signed": {"signed_on": local_today()},
+        "transfer": {"department": department("生产部"), "handler": user("other_handler"), "reason": "属生产问题"},
         "follow_up": {"content": "回访"}, "close": {"satisfaction": 4, "feedback": "好", "reason": "已确认"},
         "escalate": {"reason": "加急"}, "extend": {"new_deadline": utcnow() + timedelta(days=5), "reason": "检测"},
         "appeal": {"reason": "不服"},
@@ -37,7 +39,8 @@ def claim_fields(action: str, amount: Decimal) -> dict:
         "assess": {"verified_loss": amount, "compensation_form": "cash"},
         "submit_for_approval": {"amount": amount},
         "reject": {"comment": "不予赔偿"},
-        "pay": {"method": "bank_transfer", "amount": amount, "voucher_no": "PZ"},
+        "confirm": {"payment_method": "bank_transfer", "instalments": 1},
+        "pay": {"method": "bank_transfer", "amount": amount, "voucher_no": "PZ", "paid_on": local_today()},
     }.get(action, {})
 
 

@@ -76,7 +76,7 @@ def init_admin(app: Flask) -> Admin:
         name=_l("客诉管理"),
         theme=Bootstrap4Theme(swatch=app.config["FLASK_ADMIN_SWATCH"], fluid=app.config["FLASK_ADMIN_FLUID_LAYOUT"],
                               base_template="admin/kesu_master.html"),
-        index_view=HomeView(name=_l("首页"), url="/admin"),
+        index_view=HomeView(name=_l("待办"), url="/admin"),
         translations_path=str(Path(__file__).resolve().parent.parent / "translations_admin"),
         csp_nonce_generator=csp_nonce,
     )

@@ -3,25 +3,17 @@ from __future__ import annotations
 
 from flask import flash, redirect, url_for
 from flask_admin import expose
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup, escape
 
+from kesu import readable
 from kesu.admin.base import KesuModelView
 from kesu.audit_verification import ChainStatus, chain_status, verify_and_record
 from kesu.choices import AUDIT_ACTION, RECORD_TYPE
 from kesu.extensions import db
 from kesu.labels import LABELS
-from kesu.permissions import PERSONAL_MASKS, personal_value_for
-
-
-def _shown(field: str, value) -> str:
-    """A value of the trail; phone and e-mail fields of any table are personal data."""
-    if value is None:
-        return "∅"
-    return personal_value_for(current_user, field, value) if field in PERSONAL_MASKS else str(value)
-
+from kesu.readable import request_names, want_all
 
 #: What an event that is not a row change (an export, a chain verification) records, by label.
 EVENT_DETAILS = {
@@ -32,33 +24,26 @@ EVENT_DETAILS = {
 }
 
 
-def _detail(value) -> str:
-    if isinstance(value, bool):
-        return _("是") if value else _("否")
-    if isinstance(value, list):
-        return "；".join(map(str, value))
-    return str(value)
-
-
 def _is_event_detail(changes: dict) -> bool:
     """An export's or a verification's record (which always names the format or the events checked), not the
     change of a row whose columns happen to share a name (a saved filter's ``filters`` and ``search``)."""
     return changes.keys() <= EVENT_DETAILS.keys() and bool({"format", "checked"} & changes.keys())
 
 
-def change_lines(changes: dict | None) -> list[str]:
-    """``field: old → new`` for each change; phones and e-mails masked for roles that see them masked.
-    An export's or a verification's details read ``label：value``."""
+def change_lines(changes: dict | None, record_type: str | None = None, action: str = "update") -> list[str]:
+    """An event's changes as the record page's timeline writes them (:func:`kesu.readable.change_lines`: labels,
+    names, Chinese words, Shanghai times, ¥ amounts, masked phones and e-mails); an export's or a verification's
+    details read ``label：value``."""
     changes = changes or {}
     if _is_event_detail(changes):
-        return [f"{EVENT_DETAILS[key]}：{_detail(new)}" for key, (_old, new) in changes.items()
+        return [readable.fact_line(EVENT_DETAILS[key], new) for key, (_old, new) in changes.items()
                 if new not in (None, "", [])]
-    return [f"{LABELS.get(field, field)}: {_shown(field, old)} → {_shown(field, new)}"
-            for field, (old, new) in changes.items()]
+    return readable.change_lines(record_type, changes, current_user, request_names(), action)
 
 
 def format_changes(view, context, model, name) -> Markup:
-    return Markup("<br>").join(escape(line) for line in change_lines(model.changes))
+    lines = change_lines(model.changes, model.record_type, model.action)
+    return Markup("<br>").join(escape(line) for line in lines)
 
 
 class AuditEventView(KesuModelView):
@@ -74,6 +59,12 @@ class AuditEventView(KesuModelView):
     column_export_formatters = {"changes": lambda changes: "；".join(change_lines(changes)) or None}
 
     list_template = "admin/audit_list.html"
+
+    def render(self, template: str, **kwargs):
+        """The names a list page's changes refer to are loaded at once, not row by row."""
+        if template == self.list_template and kwargs.get("data"):
+            want_all(request_names(), kwargs["data"])
+        return super().render(template, **kwargs)
 
     def chain_status(self) -> ChainStatus:
         return chain_status(db.session)

@@ -31,18 +31,20 @@ from kesu.admin.filters_related import is_record_id
 from kesu.admin.formatters import DETAIL_TYPE_FORMATTERS, TYPE_FORMATTERS, choice
 from kesu.admin.forms import KesuBaseForm, KesuInlineModelConverter, KesuModelConverter, VersionField
 from kesu.admin.saved_filters import SavedFiltersMixin
+from kesu.admin.stage_locks import StageLocksMixin
 from kesu.audit import last_editor, record_event_apart
 from kesu.choices import Choices
 from kesu.extensions import db
+from kesu import policy
 from kesu.permissions import (
-    can,
+    in_scope,
     personal_kind,
-    row_condition,
     scope_query,
     sees_personal_info,
     searches_whole_personal_values_only,
     whole_personal_value,
 )
+from kesu.policy import Act
 from kesu.redirects import safe_return_url, without_return_parameter
 from kesu.validators import is_id_of
 
@@ -103,12 +105,8 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
     def get_one(self, pk):
         if not is_id_of(pk, self.model.__table__.c.id.type):
             return None
-        condition = row_condition(self.model, current_user)
         record = super().get_one(pk)
-        if record is None or condition is None:
-            return record
-        allowed = db.session.scalar(select(self.model.id).where(self.model.id == record.id, condition))
-        return record if allowed is not None else None
+        return record if record is not None and in_scope(current_user, record) else None
 
 
 class CarriedField(rules.BaseRule):
@@ -150,8 +148,10 @@ class Section(rules.FieldSet):
             self.header, self.locked_note)
 
 
-class KesuModelView(ListArgumentsMixin, ExportMixin, SavedFiltersMixin, FailureMessagesMixin, ModelView):
+class KesuModelView(ListArgumentsMixin, ExportMixin, SavedFiltersMixin, StageLocksMixin, FailureMessagesMixin,
+                    ModelView):
     list_template = "admin/kesu_list.html"
+    details_template = "admin/kesu_details.html"
     page_size = 50
     can_set_page_size = False
     can_view_details = True
@@ -184,9 +184,10 @@ class KesuModelView(ListArgumentsMixin, ExportMixin, SavedFiltersMixin, FailureM
             self.form_rules = (*self.form_rules, CarriedField("version"))
         super().__init__(model, db, **kwargs)
 
-    # --- access ---------------------------------------------------------------------------------
+    # --- access (kesu.policy) ----------------------------------------------------------------------
     def _can(self, operation: str) -> bool:
-        return can(current_user, operation, self.model)
+        """Whether ``current_user`` may ``operation`` (read, create, edit, delete) records of this view."""
+        return policy.may(current_user, operation, self.model)
 
     @property
     def can_create(self) -> bool:  # type: ignore[override]
@@ -236,7 +237,7 @@ class KesuModelView(ListArgumentsMixin, ExportMixin, SavedFiltersMixin, FailureM
         """The audit trail filtered to ``record``'s own events, for users who may read the trail."""
         from kesu.models import AuditEvent
 
-        if not can(current_user, "read", AuditEvent):
+        if not policy.may(current_user, Act.READ, AuditEvent):
             return None
         trail = next(view for view in self.admin._views if getattr(view, "model", None) is AuditEvent)
         arguments = {trail.equals_filter_arg("record_type"): self.model.__tablename__,
@@ -288,10 +289,11 @@ class KesuModelView(ListArgumentsMixin, ExportMixin, SavedFiltersMixin, FailureM
         return scope_query(query, self.model, current_user)
 
     def get_one(self, id: Any):
+        """The record, if this user may read it; else 404 (a record out of sight is not said to exist)."""
         if not isinstance(id, str) or not is_record_id(id):
             abort(404)
-        record = self.get_query().filter(self.model.id == int(id)).one_or_none()
-        if record is None:
+        record = db.session.get(self.model, int(id))
+        if record is None or not policy.may(current_user, Act.READ, record):
             abort(404)
         return record
 
@@ -300,34 +302,17 @@ class KesuModelView(ListArgumentsMixin, ExportMixin, SavedFiltersMixin, FailureM
         remote_model = attr.property.mapper.class_
         return ScopedAjaxLoader(name, self.session, remote_model, **options)
 
-    def _check_scope(self, record: Any) -> None:
-        """After populating a record, the user must still be allowed to see it (no moving it away)."""
-        condition = row_condition(self.model, current_user)
-        if condition is None:
-            return
-        db.session.flush()
-        if db.session.scalar(select(self.model.id).where(self.model.id == record.id, condition)) is None:
-            raise ValidationError(_("不能保存：该记录将不在您所在部门的权限范围内。"))
-
     def on_model_change(self, form, model, is_created: bool) -> None:
-        self._check_scope(model)
+        """The record as populated must still be one this user may create or edit: in their department (no
+        moving it away) and, for rows edited as a field of a workflow record, open at that record's stage."""
+        refused = policy.refusal(current_user, Act.CREATE if is_created else Act.EDIT, model)
+        if refused:
+            raise ValidationError(refused)
 
-    # --- fields some users may not change ---------------------------------------------------------
-    def locked_fields(self, record: Any) -> tuple[str, ...]:
-        """Form fields ``current_user`` may not change on ``record`` (None when creating)."""
-        return ()
-
-    def _without_locked(self, form, record: Any):
-        for name in self.locked_fields(record):
-            if name in form:
-                del form[name]
-        return form
-
-    def create_form(self, obj=None):
-        return self._without_locked(super().create_form(obj), None)
-
-    def edit_form(self, obj=None):
-        return self._without_locked(super().edit_form(obj), obj)
+    def on_model_delete(self, model) -> None:
+        refused = policy.refusal(current_user, Act.DELETE, model)
+        if refused:
+            raise ValidationError(refused)
 
     def prefill_case(self, form) -> None:
         """``?case_id=`` from a case page pre-fills the case field, if the user may see that case."""

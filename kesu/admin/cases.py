@@ -18,6 +18,7 @@ from sqlalchemy import select
 from kesu import file_store
 from kesu.admin.base import KesuModelView, Section
 from kesu.admin.documents import DocumentActionsMixin
+from kesu.admin.record_page import RecordPageMixin
 from kesu.admin.workflow_actions import WorkflowActionsMixin
 from kesu.admin.filters_related import ForeignKeyEqual, is_record_id
 from kesu.admin.filters import DueFilter
@@ -32,6 +33,7 @@ from kesu.choices import (
     MARKET,
     RESOLUTION_TYPE,
     SEVERITY,
+    SLA_CLOCK,
 )
 from kesu.labels import LABELS
 from kesu.extensions import db
@@ -41,8 +43,7 @@ from kesu.search import find_customers, normal_term, open_cases
 from kesu.timeutil import format_local, utcnow
 from kesu.uploads import UploadRefused, attachment_type, clean_filename
 from kesu.validators import Phone
-from kesu.workflow.case import may_edit_investigation
-from kesu.workflow.statuses import CASE_STATUSES
+from kesu.workflow.statuses import CASE_STATUSES, FieldGroup
 
 AJAX_CUSTOMER = {"fields": ("name", "contact_person", "phone"), "placeholder": _l("输入客户名称或电话搜索"),
                  "page_size": 20, "minimum_input_length": 1}
@@ -68,7 +69,6 @@ class GoodsHoldInline(InlineFormAdmin):
         check_goods_hold(model)
 
 
-INVESTIGATION_FIELDS = CASE_STATUSES.group("investigation").fields
 #: Typed on the case form to register a customer not yet on file, with the case, in one transaction (declared in
 #: the registration group; the edit form drops them).
 NEW_CUSTOMER_FIELDS = ("new_customer_name", "new_customer_phone")
@@ -108,7 +108,7 @@ def customer_hint(customer: Customer, cases: list[Case]) -> dict:
     }
 
 
-class CaseView(DocumentActionsMixin, WorkflowActionsMixin, KesuModelView):
+class CaseView(RecordPageMixin, DocumentActionsMixin, WorkflowActionsMixin, KesuModelView):
     column_labels = LABELS
     column_list = ("case_no", "received_at", "status", "customer.name", "title", "category.name", "channel",
                    "severity", "department.name", "handler", "next_due_at")
@@ -119,7 +119,7 @@ class CaseView(DocumentActionsMixin, WorkflowActionsMixin, KesuModelView):
     column_default_sort = ("received_at", True)
     column_searchable_list = ("case_no", "title", "product", "lot_no", "customer.name")
     choice_columns = {"status": CASE_STATUS, "channel": CHANNEL, "severity": SEVERITY, "market": MARKET,
-                      "resolution_type": RESOLUTION_TYPE}
+                      "resolution_type": RESOLUTION_TYPE, "due_clock": SLA_CLOCK}
     column_filters = (
         "status", "channel", "severity", "market",
         ForeignKeyEqual(Case.category_id, _l("投诉类别"), Category),
@@ -134,9 +134,23 @@ class CaseView(DocumentActionsMixin, WorkflowActionsMixin, KesuModelView):
         "category", "severity", "is_batch", "title", "product", "model_no", "part_no", "lot_no", "quantity",
         "defect_rate", "description", "customer_demand", "is_valid", "validity_reason", "department", "handler",
         "containment", "root_cause", "corrective_action", "preventive_action", "resolution_type",
-        "resolution_detail", "proposed_amount", "customer_confirmed", "customer_confirmed_on", "satisfaction",
-        "feedback", "escalation_level", "first_response_due", "next_due_at", "extension_reason",
-        "appeal_deadline", "closed_at", "archived_at", "is_typical", "lessons_learned", "created_by", "created_at",
+        "resolution_detail", "proposed_amount", "customer_agreed_at", "customer_confirmed", "customer_confirmed_on",
+        "satisfaction", "proposed_by", "feedback", "escalation_level", "first_response_due", "next_due_at",
+        "due_clock", "extension_reason", "appeal_deadline", "closed_at", "archived_at", "is_typical",
+        "lessons_learned", "created_by", "created_at",
+    )
+    #: What the actions decide, shown on the record page after the machine's group they follow.
+    stage_groups = (
+        ("product", FieldGroup("acceptance", _l("受理"), ("is_valid", "validity_reason"))),
+        ("investigation", FieldGroup("solution", _l("处理方案与审批"),
+                                     ("resolution_type", "resolution_detail", "proposed_amount", "proposed_by"))),
+        ("investigation", FieldGroup("customer_answer", _l("客户确认"),
+                                                  ("customer_agreed_at", "customer_confirmed", "customer_confirmed_on"))),
+        ("investigation", FieldGroup("closure", _l("回访与结案"),
+                                     ("satisfaction", "feedback", "closed_at", "appeal_deadline", "archived_at"))),
+        ("case_library", FieldGroup("deadlines", _l("时限与升级"),
+                                    ("first_response_due", "next_due_at", "due_clock", "extension_reason",
+                                     "escalation_level"))),
     )
     column_formatters = {
         "customer.phone": masked("phone", "customer.phone"),
@@ -169,13 +183,6 @@ class CaseView(DocumentActionsMixin, WorkflowActionsMixin, KesuModelView):
     inline_models = (GoodsHoldInline(GoodsHold),)
     bulk_actions = ("accept", "assign", "escalate", "archive")
 
-    def locked_fields(self, case: Case | None) -> tuple[str, ...]:
-        """The status's locks, and the 8D fields for all but the responsible department (none on a new case)."""
-        locked = super().locked_fields(case)
-        if case is None or not may_edit_investigation(case, current_user):
-            locked += tuple(name for name in INVESTIGATION_FIELDS if name not in locked)
-        return locked
-
     def create_form(self, obj=None):
         """With the repeat-complainant look-up on the new customer's fields, and ``?customer_id=`` from a
         customer's page choosing that customer."""
@@ -191,7 +198,8 @@ class CaseView(DocumentActionsMixin, WorkflowActionsMixin, KesuModelView):
     def edit_form(self, obj=None):
         form = super().edit_form(obj)
         for name in NEW_CUSTOMER_FIELDS:
-            del form[name]
+            if name in form:  # the registration group may be locked already
+                del form[name]
         return form
 
     def on_model_change(self, form, model: Case, is_created: bool) -> None:
@@ -264,14 +272,9 @@ class GoodsHoldView(KesuModelView):
     form_ajax_refs = {"case": AJAX_CASE}
 
     def on_model_change(self, form, model, is_created: bool) -> None:
+        """Besides the quantities, the case's investigation must be open to this user (kesu.policy)."""
         check_goods_hold(model)
-        if model.case is not None and not may_edit_investigation(model.case, current_user):
-            raise ValidationError(_("受影响货物只能在“调查中”状态由责任部门的处理人填写。"))
         super().on_model_change(form, model, is_created)
-
-    def on_model_delete(self, model) -> None:
-        if not may_edit_investigation(model.case, current_user):
-            raise ValidationError(_("受影响货物只能在“调查中”状态由责任部门的处理人填写。"))
 
 
 class AttachmentView(KesuModelView):

@@ -21,13 +21,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from wtforms import BooleanField, FileField
 from wtforms.validators import InputRequired
 
+from kesu import policy
 from kesu.admin.base import KesuModelView
 from kesu.admin.filters_related import is_record_id
 from kesu.audit import record_event_apart
 from kesu.choices import DOCUMENT_TYPE, RECORD_TYPE
 from kesu.documents import pdf
 from kesu.documents.errors import DocumentError
-from kesu.documents.register import CONTENT_TYPE, data_for, issue, may_issue, stored_content
+from kesu.documents.register import CONTENT_TYPE, data_for, issue, stored_content
 from kesu.documents.templates import add_version, check_upload, make_active, template_content
 from kesu.documents.types import DOCUMENT_TYPES, DocumentType, types_for
 from kesu import jobs
@@ -36,6 +37,7 @@ from kesu.jobs import document_zip
 from kesu.labels import LABELS
 from kesu.models import GeneratedDocument
 from kesu.permissions import scope_query
+from kesu.policy import Act
 from kesu.redirects import safe_return_url
 
 BULK_PREFIX = "document_"
@@ -86,7 +88,7 @@ class DocumentActionsMixin:
 
     def issuable_types(self, record: Any) -> list[DocumentType]:
         """Document types this user may generate from ``record`` in its current state."""
-        return [t for t in types_for(record) if t.applies_to(record) and may_issue(t, current_user)]
+        return [t for t in types_for(record) if policy.may(current_user, Act.DOCUMENT, record, t.key)]
 
     def document_buttons(self, record: Any) -> list[DocumentButton]:
         buttons = []
@@ -113,26 +115,23 @@ class DocumentActionsMixin:
 
     @expose("/document/<doc_key>/", methods=("POST",))
     def document_view(self, doc_key: str):
-        """Generate, register and download one document (``?format=pdf`` for its PDF copy)."""
+        """Generate, register and download one Word document. Its PDF is a copy of that register entry (the
+        register's download, same number), never a new issue."""
         doc_type = DOCUMENT_TYPES.get(doc_key)
-        if doc_type is None or not isinstance(self.model(), doc_type.model):
+        if doc_type is None or not issubclass(self.model, doc_type.model):
             abort(404)
-        if not may_issue(doc_type, current_user):
+        if not policy.may(current_user, Act.DOCUMENT, self.model, doc_key):
             abort(403)
         record = self.get_one(request.args.get("id"))
         back = safe_return_url(request.referrer) or url_for(".details_view", id=record.id)
-        as_pdf = request.args.get("format") == "pdf"
         try:
             document = issue(db.session, doc_key, record, current_user)
             content = stored_content(document)
-            pdf_content = pdf.to_pdf(content) if as_pdf else None
             db.session.commit()
         except DocumentError as refused:
             db.session.rollback()
             flash(str(refused), "error")
             return redirect(back)
-        if pdf_content is not None:
-            return _download(pdf_content, _as_pdf_name(document.filename), PDF_TYPE)
         return _download(content, document.filename)
 
     # --- bulk: one zip of a document for each selected record ----------------------------------------------
@@ -147,7 +146,7 @@ class DocumentActionsMixin:
 
     def is_action_allowed(self, name: str) -> bool:
         if name.startswith(BULK_PREFIX) and name[len(BULK_PREFIX):] in DOCUMENT_TYPES:
-            return may_issue(DOCUMENT_TYPES[name[len(BULK_PREFIX):]], current_user)
+            return policy.may(current_user, Act.DOCUMENT, self.model, name[len(BULK_PREFIX):])
         return super().is_action_allowed(name)
 
     def _bulk_documents(self, doc_type: DocumentType):
@@ -176,7 +175,7 @@ class DocumentActionsMixin:
         doc_type = DOCUMENT_TYPES.get(doc_key)
         if doc_type is None or not isinstance(self.model(), doc_type.model):
             abort(404)
-        if not may_issue(doc_type, current_user):
+        if not policy.may(current_user, Act.DOCUMENT, self.model, doc_key):
             abort(403)
         query, _view_args = self.export_query()
         ids = [row[0] for row in query.with_entities(self.model.id).limit(BULK_LIMIT + 1)]
@@ -184,7 +183,8 @@ class DocumentActionsMixin:
 
     def bulk_document_types(self) -> list[DocumentType]:
         """The document types this user may generate for a whole filtered list."""
-        return [t for t in DOCUMENT_TYPES.values() if isinstance(self.model(), t.model) and may_issue(t, current_user)]
+        return [t for t in DOCUMENT_TYPES.values()
+                if isinstance(self.model(), t.model) and policy.may(current_user, Act.DOCUMENT, self.model, t.key)]
 
 
 # --- template versions ----------------------------------------------------------------------------------

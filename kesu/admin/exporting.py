@@ -12,12 +12,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
+from kesu import policy
 from kesu.admin.filters import filter_sentence
 from kesu.audit import record_event_apart
 from kesu.exports import FORMATS, export_columns
 from kesu.exports.writers import csv_chunks, write_xlsx
 from kesu.extensions import db
-from kesu.permissions import can
+from kesu.policy import Act
 from kesu.timeutil import format_local, utcnow
 
 FETCH_BATCH = 2000
@@ -31,7 +32,7 @@ class ExportMixin:
 
     @property
     def can_export(self) -> bool:  # type: ignore[override]
-        return can(current_user, "export", self.model) and can(current_user, "read", self.model)
+        return policy.may(current_user, Act.EXPORT, self.model)
 
     def export_query(self):
         """The list view's query without paging: scope, search, filters and sort exactly as the page has them."""

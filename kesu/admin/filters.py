@@ -3,7 +3,7 @@ taken literally; and the one check every filter value passes before it reaches t
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -13,10 +13,10 @@ from flask_admin.model import filters as model_filters
 from flask_babel import lazy_gettext as _l
 
 
+from kesu.sla import DUE_SOON
 from kesu.timeutil import local_to_utc, utcnow
 from kesu.validators import column_bounds, has_control_characters
 
-DUE_SOON = timedelta(hours=24)
 #: Longer values are no filter anyone typed; they only make the query heavy.
 MAX_FILTER_VALUE_LENGTH = 200
 #: Numbers beyond NUMERIC(14, 2) with room to spare; a Decimal this size still rounds to cents.

@@ -11,7 +11,8 @@ from markupsafe import Markup, escape
 
 from kesu.choices import Choices
 from kesu.permissions import personal_value_for
-from kesu.timeutil import format_local, utcnow
+from kesu.sla import deadline_state
+from kesu.timeutil import format_local
 
 
 def money(value: Decimal | None) -> str:
@@ -70,13 +71,11 @@ def link_to(endpoint_attr: str, label_attr: str, endpoint: str):
 
 
 def due_column(view, context, model, name) -> str:
-    """A deadline, marked overdue or due within 24 hours; the list colours the row from the mark."""
+    """A deadline, marked overdue or due soon (:data:`kesu.sla.DUE_SOON`); the list colours the row from the mark."""
     due = getattr(model, name)
-    if due is None:
-        return ""
-    now = utcnow()
-    if due < now:
+    state = deadline_state(due)
+    if state == "overdue":
         return Markup('<span class="kesu-overdue" title="{}">{}</span>').format(_("已超时"), format_local(due))
-    if (due - now).total_seconds() < 24 * 3600:
+    if state == "due_soon":
         return Markup('<span class="kesu-due-soon" title="{}">{}</span>').format(_("24 小时内到期"), format_local(due))
     return format_local(due)

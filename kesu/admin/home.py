@@ -1,31 +1,40 @@
-"""The panel's start page: what is open, by status, within the user's scope."""
+"""The panel's start page: the user's 待办 inbox (:mod:`kesu.inbox`), and 我经手的, the records they acted on."""
 from __future__ import annotations
 
+from flask import g, request
 from flask_admin import AdminIndexView, expose
 from flask_login import current_user
-from sqlalchemy import func, select
 
 from kesu.admin.signed_in import SignedInPage
-from kesu.extensions import db
-from kesu.models import Case
-from kesu.permissions import row_condition
-from kesu.timeutil import utcnow
-from kesu.workflow.statuses import CASE_STATUSES
+from kesu.inbox import BY_KIND, Page, acted_on, count, has_steps, inbox
+
+
+def waiting_count() -> int:
+    """The top bar's badge: how many records await the signed-in user, counted once per request."""
+    if "kesu_waiting" not in g:
+        g.kesu_waiting = count(current_user) if current_user.is_authenticated else 0
+    return g.kesu_waiting
+
+
+def _page_number() -> int:
+    value = request.args.get("page", "")
+    return int(value) if value.isdigit() and len(value) < 7 else 1
 
 
 class HomeView(SignedInPage, AdminIndexView):
+    def is_visible(self) -> bool:
+        return False  # the top bar's 待办 link, with its count, leads here
+
+    def _render(self, tab: str, page: Page):
+        return self.render("admin/kesu_index.html", tab=tab, page=page, listings=BY_KIND,
+                           has_steps=has_steps(current_user))
+
     @expose("/")
     def index(self):
-        condition = row_condition(Case, current_user)
-        scoped = (lambda q: q.where(condition)) if condition is not None else (lambda q: q)
-        by_status = dict(db.session.execute(
-            scoped(select(Case.status, func.count()).group_by(Case.status))).all())
-        overdue = db.session.scalar(scoped(select(func.count()).select_from(Case).where(
-            Case.status.in_(CASE_STATUSES.open), Case.next_due_at < utcnow())))
-        recent = db.session.scalars(scoped(select(Case).order_by(Case.received_at.desc()).limit(10))).all()
-        rows = [(s.key, s.label, by_status.get(s.key, 0)) for s in CASE_STATUSES]
-        open_total = sum(count for key, _, count in rows if key in CASE_STATUSES.open)
-        case_view = next(v for v in self.admin._views if getattr(v, "endpoint", None) == "case")
-        return self.render("admin/kesu_index.html", rows=rows, open_total=open_total, overdue=overdue,
-                           recent=recent, status_label=CASE_STATUSES.choices.label,
-                           status_arg=case_view.equals_filter_arg("status"))
+        page = inbox(current_user, _page_number())
+        g.kesu_waiting = page.total
+        return self._render("inbox", page)
+
+    @expose("/mine/")
+    def mine(self):
+        return self._render("mine", acted_on(current_user, _page_number()))

@@ -39,7 +39,8 @@ def may_download(job: Job) -> bool:
 
 
 class JobView(KesuModelView):
-    """Everyone sees their own jobs; the administrator sees every job (the scheduler's SLA checks too)."""
+    """Everyone sees their own jobs; the administrator sees every job (the scheduler's SLA checks too): the row
+    scope of :data:`kesu.permissions.OWNER_COLUMNS`."""
 
     column_labels = {"title": _l("任务"), "kind": _l("类型"), "status": _l("状态"), "progress": _l("进度"),
                      "owner": _l("提交人"), "created_at": _l("提交时间"), "finished_at": _l("完成时间"),
@@ -64,15 +65,6 @@ class JobView(KesuModelView):
             return ""
         return Markup('<a class="btn btn-sm btn-primary" href="{}">{} ({:.1f} MB)</a>').format(
             url_for(".download_view", id=job.id), _("下载"), (job.result_size or 0) / 1024 / 1024)
-
-    def _own(self, query):
-        return query if current_user.role == "admin" else query.filter(Job.owner_id == current_user.id)
-
-    def get_query(self):
-        return self._own(super().get_query())
-
-    def get_count_query(self):
-        return self._own(super().get_count_query())
 
     @expose("/progress/")
     def progress_view(self):

@@ -3,7 +3,8 @@
 Every click goes to :func:`kesu.workflow.perform` and is one transaction: the status change, its side
 effects and its audit event are committed together or not at all. A dialog carries the record version the
 user saw; if someone acted on the record in between, the click is refused instead of acting on a state the
-user never saw.
+user never saw. Which buttons and bulk actions a user is offered is :func:`kesu.policy.refusal`'s answer, the
+same rule :func:`~kesu.workflow.perform` applies to the click.
 """
 from __future__ import annotations
 
@@ -15,12 +16,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from forms.workflow import ActionForm, action_form_class
+from kesu import policy
 from kesu.admin.filters_related import is_record_id
 from kesu.audit import last_editor
 from kesu.extensions import db
 from kesu.permissions import scope_query
+from kesu.policy import Act
 from kesu.redirects import safe_return_url
-from kesu.workflow import MACHINES, WorkflowError, allowed_actions, perform
+from kesu.workflow import MACHINES, WorkflowError, perform
 from kesu.workflow.core import Transition, precondition_refusal
 
 BULK_PREFIX = "workflow_"
@@ -43,12 +46,8 @@ class WorkflowActionsMixin:
         return transition
 
     def _may_start(self, transition: Transition) -> bool:
-        return current_user.role == "admin" or current_user.role in transition.roles
-
-    def locked_fields(self, record: Any) -> tuple[str, ...]:
-        """The fields of the groups the record's status (a new record's: the first) closes to the user's role."""
-        states = self.machine.states
-        return states.locked_fields(states.initial if record is None else record.status, current_user.role)
+        """Whether the user is one who starts ``transition`` at all (each record is checked when it is run)."""
+        return policy.may(current_user, Act.TRANSITION, self.model, transition.key)
 
     def _details_url(self, record: Any) -> str:
         return url_for(".details_view", id=record.id, url=safe_return_url(request.args.get("url")))
@@ -57,7 +56,7 @@ class WorkflowActionsMixin:
         """The buttons of the detail page: each transition this user may start in this state, with its empty
         form and, when something else must happen first (a countersign, an 8D root cause), why it is disabled."""
         dialogs = []
-        for transition in allowed_actions(record, current_user):
+        for transition in policy.allowed_transitions(current_user, record):
             form = action_form_class(self.machine.name, transition.key)(formdata=None)
             form.prepare(record)
             form.version.data = record.version
@@ -83,6 +82,10 @@ class WorkflowActionsMixin:
         form = action_form_class(self.machine.name, action)()
         form.prepare(record)
         if request.method == "GET":
+            refused = policy.refusal(current_user, Act.TRANSITION, record, action)
+            if refused:  # a stale button: the dialog is not opened (a post is checked again by perform)
+                flash(refused, "error")
+                return redirect(self._details_url(record))
             form.version.data = record.version
         elif form.validate_on_submit():
             if str(form.version.data) != str(record.version):
@@ -123,9 +126,6 @@ class WorkflowActionsMixin:
             key = name[len(BULK_PREFIX):]
             return key in self.bulk_actions and self._may_start(self._transition(key))
         return super().is_action_allowed(name)
-
-    def may_run_any_action(self) -> bool:
-        return any(self.is_action_allowed(name) for name, _text in self._actions)
 
     def _selected(self) -> list[Any]:
         """The selected records the user may see, in the order of their numbers; other ids are ignored."""

@@ -14,6 +14,7 @@ from kesu.choices import (
     ACCOUNTABILITY_CAUSE,
     ACCOUNTABILITY_MEASURE,
     ACCOUNTABILITY_STATUS,
+    APPEAL_OUTCOME,
     CASE_STATUS,
     CHANNEL,
     CLAIM_STATUS,
@@ -148,7 +149,7 @@ class LossItemPart(DocumentSchema):
 class PaymentPart(DocumentSchema):
     method = Label(PAYMENT_METHOD)
     amount = MoneyText()
-    paid_date = ChineseDate(attribute="paid_at")
+    paid_date = ChineseDate(attribute="paid_on")
     voucher_no = Text()
 
 
@@ -166,15 +167,15 @@ class ClaimDocumentSchema(DocumentSchema):
     approved_amount = MoneyText()
     approved_amount_in_words = AmountInWords(attribute="approved_amount")
     payment_deadline = ChineseDate()
-    payment_method = fields.Method("last_payment_method")
+    # the payment plan as the customer agreed it (the confirm step)
+    payment_method = Label(PAYMENT_METHOD, attribute="agreed_payment_method")
+    instalments = Number()
+    payment_plan = Text()
     paid_total = MoneyText()
     case = fields.Nested(CasePart, only=("case_no", "title", "received_date", "product", "model_no", "lot_no"))
     customer = fields.Nested(CustomerPart, attribute="case.customer")
     loss_items = fields.Nested(LossItemPart, many=True)
     payments = fields.Nested(PaymentPart, many=True)
-
-    def last_payment_method(self, claim: Any) -> str:
-        return PAYMENT_METHOD.label(claim.payments[-1].method) if claim.payments else ""
 
 
 class AccountabilityDocumentSchema(DocumentSchema):
@@ -194,6 +195,7 @@ class AccountabilityDocumentSchema(DocumentSchema):
     decided_by = Text()
     decided_date = ChineseDate(attribute="decided_at")
     appeal_reason = Text()
+    appeal_outcome = Label(APPEAL_OUTCOME)
     appeal_decision = Text()
     appeal_period_days = appeal_period()
     executed_date = ChineseDate(attribute="executed_at")

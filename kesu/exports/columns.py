@@ -18,14 +18,11 @@ from sqlalchemy import JSON, Boolean, Date, Integer, Numeric, String, Text, func
 from sqlalchemy.orm import aliased
 
 from kesu.choices import Choices
-from kesu.models import Case, Category, Claim, Customer, Department, DocumentTemplate, User
+from kesu.models import User
 from kesu.models.base import Money, UTCDateTime
 from kesu.permissions import PERSONAL_MASKS, sees_personal_info
+from kesu.readable import DISPLAY_COLUMN
 from kesu.exports.sql import ShanghaiMinute, labelled, neutralised, yes_no
-
-#: The column that names a related record when a list shows the relation itself (``handler``, ``case``).
-DISPLAY_COLUMN = {User: "full_name", Case: "case_no", Claim: "claim_no", Customer: "name", Department: "name",
-                  Category: "name", DocumentTemplate: "version"}
 
 
 @dataclass

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, Numeric, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -16,11 +17,15 @@ from kesu.choices import (
     MARKET,
     RESOLUTION_TYPE,
     SEVERITY,
+    SLA_CLOCK,
 )
 from kesu.models.base import Audited, Base, Money, Timestamped, UTCDateTime
 from kesu.models.customer import Customer
 from kesu.models.people import Department, User
 from kesu.timeutil import utcnow
+
+if TYPE_CHECKING:
+    from kesu.models.claim import Approval
 
 
 class Category(Audited, Timestamped, Base):
@@ -50,6 +55,7 @@ class Case(Audited, Timestamped, Base):
         CheckConstraint("satisfaction IS NULL OR satisfaction BETWEEN 1 AND 5", name="satisfaction"),
         CheckConstraint("quantity IS NULL OR quantity >= 0", name="quantity"),
         CheckConstraint("defect_rate IS NULL OR (defect_rate >= 0 AND defect_rate <= 100)", name="defect_rate"),
+        CheckConstraint("due_clock IS NULL OR " + SLA_CLOCK.check_sql("due_clock"), name="due_clock"),
         # The list's default order is newest first; these let a status filter or a handler's
         # department scope read rows already in that order instead of sorting them.
         Index("ix_case_status_received_at", "status", "received_at"),
@@ -58,6 +64,10 @@ class Case(Audited, Timestamped, Base):
         # table, a handler's department included; and a handler's customers from the second.
         Index("ix_case_title_department_id", "title", "department_id"),
         Index("ix_case_department_id_customer_id", "department_id", "customer_id"),
+        # The inbox (kesu.inbox) reads each status's cases in deadline order, and whether they wait at an
+        # approval level, from the first; a handler's from the second.
+        Index("ix_case_inbox", "status", "next_due_at", "passed_up_limit", "proposed_by_id"),
+        Index("ix_case_department_inbox", "department_id", "status", "next_due_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -96,6 +106,11 @@ class Case(Audited, Timestamped, Base):
     resolution_detail: Mapped[str | None] = mapped_column(Text)
     proposed_amount: Mapped[Decimal | None] = mapped_column(Money)
     proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    #: The highest approval limit of those who passed the pending proposal up (kesu.workflow.approval).
+    passed_up_limit: Mapped[Decimal | None] = mapped_column(Money)
+    #: When the customer agreed to the solution (by phone, in person…; their words are in the contact log).
+    customer_agreed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The customer's signed confirmation of the result (客户签字确认) and the date they signed.
     customer_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
     customer_confirmed_on: Mapped[date | None] = mapped_column(Date)
     satisfaction: Mapped[int | None] = mapped_column(SmallInteger, index=True)
@@ -104,6 +119,9 @@ class Case(Audited, Timestamped, Base):
     escalation_level: Mapped[int] = mapped_column(SmallInteger, default=0, index=True)
     first_response_due: Mapped[datetime | None] = mapped_column(UTCDateTime)
     next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    #: The SLA clock ``next_due_at`` belongs to, and when the status's clock started (kesu.sla).
+    due_clock: Mapped[str | None] = mapped_column(String(30))
+    clock_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     extension_reason: Mapped[str | None] = mapped_column(Text)
     appeal_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
@@ -123,11 +141,14 @@ class Case(Audited, Timestamped, Base):
     )
     goods_holds: Mapped[list[GoodsHold]] = relationship(back_populates="case", cascade="all, delete-orphan")
     claims: Mapped[list["Claim"]] = relationship(back_populates="case", order_by="Claim.id")  # noqa: F821
+    approvals: Mapped[list[Approval]] = relationship(back_populates="case", order_by="Approval.decided_at")
     attachments: Mapped[list[Attachment]] = relationship(
         back_populates="case", foreign_keys="Attachment.case_id"
     )
 
     __mapper_args__ = {"version_id_col": version}
+    #: Bookkeeping of the clocks, derived from the status and the rules: the deadline's changes are audited.
+    audit_exclude = Audited.audit_exclude | {"due_clock", "clock_started_at"}
 
     def __str__(self) -> str:
         return f"{self.case_no} {self.title}" if self.case_no else self.title

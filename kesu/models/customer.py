@@ -1,11 +1,16 @@
 """Customers who complain and claim."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import CheckConstraint, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kesu.choices import CUSTOMER_TIER
 from kesu.models.base import Audited, Base, Timestamped
+
+if TYPE_CHECKING:
+    from kesu.models.case import Case
 
 
 class Customer(Audited, Timestamped, Base):
@@ -20,6 +25,9 @@ class Customer(Audited, Timestamped, Base):
     address: Mapped[str | None] = mapped_column(String(200))
     tier: Mapped[str] = mapped_column(String(10), default="normal", index=True)
     note: Mapped[str | None] = mapped_column(Text)
+
+    #: Read only (a case names its customer): how a customer reaches the departments of their cases.
+    cases: Mapped[list[Case]] = relationship(viewonly=True, order_by="Case.id")
 
     def __str__(self) -> str:
         return self.name

@@ -1,12 +1,17 @@
 """Word templates and the register of every document generated from them."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kesu.choices import DOCUMENT_TYPE
 from kesu.models.base import Audited, Base, Timestamped
 from kesu.models.people import User
+
+if TYPE_CHECKING:
+    from kesu.models.case import Case
 
 
 class DocumentTemplate(Audited, Timestamped, Base):
@@ -70,6 +75,8 @@ class GeneratedDocument(Audited, Timestamped, Base):
 
     template: Mapped[DocumentTemplate] = relationship()
     generated_by: Mapped[User | None] = relationship()
+    #: Read only (``case_id`` is set from the record the document is made from): the case's department.
+    case: Mapped[Case | None] = relationship(viewonly=True)
 
     def __str__(self) -> str:
         return self.doc_no

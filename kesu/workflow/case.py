@@ -7,20 +7,16 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from kesu.choices import CHANNEL, RESOLUTION_TYPE
-from kesu.models import ContactLog, Department, User
+from kesu.models import Case, ContactLog, Department, User
 from kesu.settings import setting
-from kesu.timeutil import local_today, utcnow
+from kesu.timeutil import local_today, to_local, utcnow
+from kesu.workflow import approval
 from kesu.workflow.core import Field, FieldType, Machine
 from kesu.workflow.statuses import CASE_STATUSES
 
 CASE = Machine("case", CASE_STATUSES)
-
-
-def may_edit_investigation(case, user) -> bool:
-    """The 8D fields and goods on hold: whom the status lets edit them; a handler only for their department's case."""
-    if not CASE_STATUSES.may_edit(case.status, "investigation", user.role):
-        return False
-    return user.role != "handler" or (case.department_id is not None and case.department_id == user.department_id)
+#: The proposed solutions waiting at a user's approval level.
+AWAITING_DECISION = approval.waits_for(Case)
 
 
 def _log(case, actor, channel: str, content: str, opinion: str | None = None, outcome: str | None = None) -> None:
@@ -40,6 +36,12 @@ def valid_assignment(case, actor, f):
     return None
 
 
+def another_department(case, actor, f):
+    if f["department"].id == case.department_id:
+        return _("案件已由%(department)s办理，请选择其他责任部门转办。", department=f["department"].name)
+    return None
+
+
 def investigation_written(case, actor, f):
     if not (case.root_cause or "").strip() or not (case.corrective_action or "").strip():
         return _("请先在“调查（8D）”中填写根本原因和纠正措施，再拟定处理方案。")
@@ -55,20 +57,8 @@ def non_negative_amount(case, actor, f):
     return _("金额不能为负数。") if amount is not None and amount < 0 else None
 
 
-def not_own_proposal(case, actor, f):
-    return _("不能审批自己拟定的方案。") if case.proposed_by_id == actor.id else None
-
-
-def within_approval_limit(case, actor, f):
-    amount = case.proposed_amount
-    if amount is not None and amount > (actor.approval_limit or 0):
-        return _("方案金额 ¥%(amount)s 超出您的授权额度 ¥%(limit)s，请升级给更高额度的主管审批。",
-                 amount=f"{amount:,.2f}", limit=f"{actor.approval_limit or 0:,.2f}")
-    return None
-
-
 def known_channel(case, actor, f):
-    return None if f["channel"] in CHANNEL else _("请选择有效的通知渠道。")
+    return None if f["channel"] in CHANNEL else _("请选择有效的渠道。")
 
 
 def satisfaction_one_to_five(case, actor, f):
@@ -77,8 +67,25 @@ def satisfaction_one_to_five(case, actor, f):
 
 
 def confirmed_or_reason(case, actor, f):
+    """Only the customer's signature counts as confirmation; an agreement by phone does not."""
     if not case.customer_confirmed and not (f.get("reason") or "").strip():
         return _("客户尚未签字确认处理结果，结案须写明理由。")
+    return None
+
+
+def not_signed_yet(case, actor, f):
+    if case.customer_confirmed:
+        return _("客户已于 %(date)s 签字确认。", date=case.customer_confirmed_on or "—")
+    return None
+
+
+def signed_on_a_possible_day(case, actor, f):
+    signed_on = f["signed_on"]
+    if signed_on > local_today():
+        return _("签字日期不能晚于今天。")
+    agreed_on = to_local(case.customer_agreed_at).date() if case.customer_agreed_at else None
+    if agreed_on and signed_on < agreed_on:
+        return _("签字日期不能早于客户同意处理方案的日期（%(date)s）。", date=agreed_on.isoformat())
     return None
 
 
@@ -116,6 +123,12 @@ def assign_department(case, actor, f):
     case.department, case.handler = f["department"], f["handler"]
 
 
+def describe_transfer(case, actor, f):
+    return _("%(old)s → %(new)s（处理人：%(handler)s）。理由：%(reason)s",
+             old=case.department.name if case.department else "—", new=f["department"].name, handler=f["handler"],
+             reason=f["reason"])
+
+
 def record_proposal(case, actor, f):
     case.resolution_type = f["resolution_type"]
     case.proposed_amount = f.get("amount")
@@ -130,13 +143,18 @@ def notify_customer(case, actor, f):
 
 
 def customer_agrees(case, actor, f):
-    _log(case, actor, "phone", f["opinion"], opinion="agree", outcome=_("客户同意处理方案"))
-    case.customer_confirmed, case.customer_confirmed_on = True, local_today()
+    """Agreement, not yet the signed confirmation (:func:`record_signature`)."""
+    _log(case, actor, f["channel"], f["opinion"], opinion="agree", outcome=_("客户同意处理方案"))
+    case.customer_agreed_at = utcnow()
 
 
 def customer_disagrees(case, actor, f):
-    _log(case, actor, "phone", f["opinion"], opinion="disagree", outcome=_("客户不同意，方案退回重拟"))
-    case.customer_confirmed = False
+    _log(case, actor, f["channel"], f["opinion"], opinion="disagree", outcome=_("客户不同意，方案退回重拟"))
+    case.customer_agreed_at = None
+
+
+def record_signature(case, actor, f):
+    case.customer_confirmed, case.customer_confirmed_on = True, f["signed_on"]
 
 
 def start_follow_up(case, actor, f):
@@ -162,12 +180,28 @@ def extend_deadline(case, actor, f):
 
 
 def reopen(case, actor, f):
+    """The appeal reopens the decision: the customer agrees to and signs its new outcome again."""
     case.closed_at = None
     case.escalation_level = (case.escalation_level or 0) + 1
+    case.customer_agreed_at, case.customer_confirmed, case.customer_confirmed_on = None, False, None
 
 
 def reason(label, description=None) -> Field:
     return Field("reason", FieldType.LONG_TEXT, label, required=True, description=description)
+
+
+def department_and_handler(prefilled: bool) -> list[Field]:
+    """The responsible department and one of its handlers: the dialog offers the chosen department's only."""
+    return [Field("department", FieldType.DEPARTMENT, _l("责任部门"), required=True, prefilled=prefilled),
+            Field("handler", FieldType.USER, _l("处理人"), required=True, role="handler", depends_on="department",
+                  prefilled=prefilled, description=_l("处理人须属于所选责任部门"))]
+
+
+def customer_opinion() -> list[Field]:
+    """What the customer said of the solution and how (客户意见表), written to the contact log."""
+    return [Field("channel", FieldType.CHOICE, _l("客户表达意见的渠道"), required=True, choices=CHANNEL),
+            Field("opinion", FieldType.LONG_TEXT, _l("客户意见"), required=True,
+                  description=_l("客户的原话或书面意见"))]
 
 
 CASE.add("accept", _l("受理"), ["registered"], "accepted", ["clerk"],
@@ -175,11 +209,15 @@ CASE.add("accept", _l("受理"), ["registered"], "accepted", ["clerk"],
 CASE.add("reject", _l("不予受理"), ["registered"], "rejected", ["clerk"],
          fields=[reason(_l("不予受理的理由"), _l("将写入给客户的通知"))], effects=[record_invalid])
 CASE.add("assign", _l("分派责任部门"), ["accepted", "reopened"], "investigating", ["clerk"],
-         fields=[Field("department", FieldType.DEPARTMENT, _l("责任部门"), required=True),
-                 Field("handler", FieldType.USER, _l("处理人"), required=True, role="handler",
-                       description=_l("处理人须属于所选责任部门")),
-                 Field("comment", FieldType.LONG_TEXT, _l("分派说明"))],
+         fields=[*department_and_handler(prefilled=True), Field("comment", FieldType.LONG_TEXT, _l("分派说明"))],
          guards=[valid_assignment], effects=[assign_department])
+# A case sent to the wrong department moves on with its reason; the new department gets its full reply time (an 8D
+# case: the hours of its next 8D step) from the transfer, the regulator's limit stays. The department's handler may
+# hand it on themselves.
+CASE.add("transfer", _l("转办"), ["investigating"], "investigating", ["clerk", "approver", "handler"],
+         fields=[*department_and_handler(prefilled=False), reason(_l("转办理由"))],
+         guards=[valid_assignment, another_department], effects=[assign_department], restarts_clock=True,
+         describe=describe_transfer)
 CASE.add("propose", _l("拟定处理方案"), ["investigating"], "solution_proposed", ["handler"],
          fields=[Field("resolution_type", FieldType.CHOICE, _l("处理方式"), required=True, choices=RESOLUTION_TYPE),
                  Field("amount", FieldType.MONEY, _l("金额（元）"), description=_l("退款、赔偿等涉及金额时填写")),
@@ -187,16 +225,26 @@ CASE.add("propose", _l("拟定处理方案"), ["investigating"], "solution_propo
          preconditions=[investigation_written], guards=[known_resolution, non_negative_amount],
          effects=[record_proposal])
 CASE.add("send_back", _l("退回重新调查"), ["solution_proposed"], "investigating", ["approver"],
-         fields=[Field("comment", FieldType.LONG_TEXT, _l("退回意见"), required=True)])
-CASE.add("approve", _l("审批通过"), ["solution_proposed"], "approved", ["approver"],
-         preconditions=[not_own_proposal, within_approval_limit])
+         fields=[Field("comment", FieldType.LONG_TEXT, _l("退回意见"), required=True)],
+         preconditions=approval.DECISION_PRECONDITIONS, awaits=AWAITING_DECISION)
+CASE.add("approve", _l("审批"), ["solution_proposed"], None, ["approver"],
+         preconditions=approval.APPROVAL_PRECONDITIONS, effects=[approval.approve_or_pass_up()],
+         outcomes=["approved"], awaits=AWAITING_DECISION)
 CASE.add("notify", _l("通知客户"), ["approved"], "customer_notified", ["clerk"],
          fields=[Field("channel", FieldType.CHOICE, _l("通知渠道"), required=True, choices=CHANNEL)],
          guards=[known_channel], effects=[notify_customer])
+
+
 CASE.add("customer_agree", _l("客户同意"), ["customer_notified"], "customer_confirmed", ["clerk"],
-         fields=[Field("opinion", FieldType.LONG_TEXT, _l("客户意见"), required=True)], effects=[customer_agrees])
+         fields=customer_opinion(), guards=[known_channel], effects=[customer_agrees])
 CASE.add("customer_disagree", _l("客户不同意"), ["customer_notified"], "solution_proposed", ["clerk"],
-         fields=[Field("opinion", FieldType.LONG_TEXT, _l("客户意见"), required=True)], effects=[customer_disagrees])
+         fields=customer_opinion(), guards=[known_channel], effects=[customer_disagrees])
+# The signature comes back after the agreement, often with the goods or the money: it is its own step.
+CASE.add("confirm_signed", _l("客户签字确认"), ["customer_confirmed", "implementing", "follow_up"], None, ["clerk"],
+         fields=[Field("signed_on", FieldType.DATE, _l("客户签字日期"), required=True,
+                       description=_l("客户在处理结果确认书上签字的日期")),
+                 Field("comment", FieldType.LONG_TEXT, _l("备注"))],
+         preconditions=[not_signed_yet], guards=[signed_on_a_possible_day], effects=[record_signature])
 CASE.add("implement", _l("开始执行"), ["customer_confirmed"], "implementing", ["clerk", "handler"])
 CASE.add("follow_up", _l("回访客户"), ["implementing"], "follow_up", ["clerk"],
          fields=[Field("content", FieldType.LONG_TEXT, _l("回访内容"), required=True)], effects=[start_follow_up])
@@ -216,4 +264,4 @@ CASE.add("extend", _l("延期"), CASE_STATUSES.open, None, ["clerk", "approver"]
                  reason(_l("延期理由"))],
          preconditions=[not_extended_before], guards=[deadline_within_limit], effects=[extend_deadline])
 CASE.add("appeal", _l("客户申诉"), ["closed", "rejected"], "reopened", ["clerk"], fields=[reason(_l("申诉理由"))],
-         preconditions=[within_appeal_period], effects=[reopen], reopens=True)
+         preconditions=[within_appeal_period], effects=[reopen], reopens=True, moves_on=False)

@@ -18,17 +18,22 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import ColumnElement
 from sqlalchemy.orm.exc import StaleDataError
 
-from kesu import sla  # the module, not its names: kesu.sla reads kesu.workflow.statuses while this imports
+from kesu import permissions, sla  # modules, not their names: both read kesu.workflow.statuses while this imports
 from kesu.audit import acting_as
 from kesu.choices import ROLE, Choices
 from kesu.extensions import db
 from kesu.timeutil import utcnow
+from kesu.workflow import approval
 from kesu.workflow.statuses import Statuses
 
 Guard = Callable[[Any, Any, dict], "str | None"]
 Effect = Callable[[Any, Any, dict], "str | None"]
+Describe = Callable[[Any, Any, dict], str]
+#: The SQL condition, for a user, of the records a step waits for them on (see ``Transition.awaits``).
+Awaits = Callable[[Any], ColumnElement[bool]]
 
 #: Names of the fields transitions ask for, for "请填写…" messages and the action forms.
 FIELD_LABELS = {
@@ -38,7 +43,7 @@ FIELD_LABELS = {
     "handler": _l("处理人"),
     "resolution_type": _l("处理方式"),
     "amount": _l("金额"),
-    "channel": _l("通知渠道"),
+    "channel": _l("渠道"),
     "opinion": _l("客户意见"),
     "content": _l("回访内容"),
     "satisfaction": _l("满意度"),
@@ -49,6 +54,11 @@ FIELD_LABELS = {
     "method": _l("支付方式"),
     "voucher_no": _l("凭证号"),
     "decision": _l("决定"),
+    "signed_on": _l("客户签字日期"),
+    "outcome": _l("申诉处理结果"),
+    "payment_method": _l("约定的支付方式"),
+    "instalments": _l("分期数"),
+    "paid_on": _l("支付日期"),
 }
 
 
@@ -86,6 +96,13 @@ class Field:
     max_length: int = 2000
     #: USER: the role the user must have.
     role: str | None = None
+    #: USER: the name of the DEPARTMENT field of the same dialog the user must belong to; the dialog offers the
+    #: chosen department's users only (a guard of the transition still checks it).
+    depends_on: str | None = None
+    #: The dialog opens with the record's current value of the same name (a reopened case's department).
+    prefilled: bool = False
+    #: The value the dialog starts with, read from the record (a sum the user may keep or change).
+    initial: Callable[[Any], Any] | None = None
 
     @property
     def asked_as_required(self) -> bool:
@@ -120,11 +137,31 @@ class Transition:
     reopens: bool = False
     #: Statuses an effect may choose instead of ``target`` (a claim approved within the limit, paid in full).
     outcomes: frozenset[str] = frozenset()
+    #: Starts the clock of the status again although the status stays (a transfer gives the new department its
+    #: full reply time); leaving for another status always starts that status's clock.
+    restarts_clock: bool = False
+    #: How the step reads in the audit trail after its label, from the record as it was before the step; without
+    #: it, the comment, reason or opinion typed.
+    describe: Describe | None = None
+    #: Whether the step is the record's next step, which the inbox (:mod:`kesu.inbox`) lists for whoever may take
+    #: it (accept, assign, propose, approve, notify, pay, a countersign), or an occasional action open at any
+    #: time (escalate, extend, appeal, transfer), which it does not. None: a step that leads to another status
+    #: is a next step, one that keeps the status is occasional.
+    moves_on: bool | None = None
+    #: Narrows, in SQL, the records on which the step waits for a user beyond status, role and department (an
+    #: approval at the user's level, a countersign still due): the inbox's mirror of ``preconditions``.
+    awaits: Awaits | None = None
 
     @property
     def targets(self) -> frozenset[str]:
         """Every status the step can lead to."""
         return self.outcomes | ({self.target} if self.target else set())
+
+    @property
+    def is_next_step(self) -> bool:
+        if self.moves_on is not None:
+            return self.moves_on
+        return bool(self.targets - self.sources)
 
     @property
     def required(self) -> tuple[str, ...]:
@@ -138,8 +175,6 @@ class Machine:
     #: What each status means (:mod:`kesu.workflow.statuses`).
     states: Statuses
     transitions: dict[str, Transition] = field(default_factory=dict)
-    #: The case a record belongs to, for the handler's department rule.
-    case_of: Callable[[Any], Any] = lambda record: record
 
     @property
     def statuses(self) -> Choices:
@@ -149,31 +184,40 @@ class Machine:
     def add(self, key: str, label, sources: Sequence[str], target: str | None, roles: Sequence[str], *,
             fields: Sequence[Field] = (COMMENT,), eligible: Callable[[Any], "str | None"] | None = None,
             preconditions: Sequence[Guard] = (), guards: Sequence[Guard] = (), effects: Sequence[Effect] = (),
-            reopens: bool = False, outcomes: Sequence[str] = ()) -> None:
-        self.transitions[key] = Transition(key, label, frozenset(sources), target, frozenset(roles), tuple(fields),
-                                           eligible, tuple(preconditions), tuple(guards), tuple(effects), reopens,
-                                           frozenset(outcomes))
+            reopens: bool = False, outcomes: Sequence[str] = (), restarts_clock: bool = False,
+            describe: Describe | None = None, moves_on: bool | None = None, awaits: Awaits | None = None) -> None:
+        self.transitions[key] = Transition(
+            key, label, frozenset(sources), target, frozenset(roles), tuple(fields), eligible=eligible,
+            preconditions=tuple(preconditions), guards=tuple(guards), effects=tuple(effects), reopens=reopens,
+            outcomes=frozenset(outcomes), restarts_clock=restarts_clock, describe=describe, moves_on=moves_on,
+            awaits=awaits)
 
 
-def _blank(value: Any) -> bool:
+def is_blank(value: Any) -> bool:
+    """None, or text that is only white space."""
     return value is None or (isinstance(value, str) and not value.strip())
+
+
+def role_refusal(transition: Transition, actor: Any) -> str | None:
+    """Whether ``actor`` is someone who starts ``transition`` at all: its roles (an admin starts every step)
+    narrowed by its ``eligible`` rule."""
+    if actor.role == "admin":
+        return None
+    if actor.role not in transition.roles:
+        return _("您的角色（%(role)s）不能执行「%(action)s」。", role=ROLE.label(actor.role), action=transition.label)
+    return transition.eligible(actor) if transition.eligible is not None else None
 
 
 def rule_refusal(machine: Machine, transition: Transition, record: Any, actor: Any) -> str | None:
     """Role, state and department: whether ``actor`` may start ``transition`` on ``record`` at all now."""
-    if actor.role not in transition.roles and actor.role != "admin":
-        return _("您的角色（%(role)s）不能执行「%(action)s」。", role=ROLE.label(actor.role), action=transition.label)
-    if transition.eligible is not None and actor.role != "admin":
-        message = transition.eligible(actor)
-        if message:
-            return message
+    message = role_refusal(transition, actor)
+    if message:
+        return message
     if record.status not in transition.sources:
         return _("案卷当前状态为「%(status)s」，不能执行「%(action)s」。",
                  status=machine.statuses.label(record.status), action=transition.label)
-    if actor.role == "handler":
-        case = machine.case_of(record)
-        if case is None or case.department_id is None or case.department_id != actor.department_id:
-            return _("只有责任部门的处理人才能办理此案件。")
+    if not permissions.in_scope(actor, record):
+        return _("只有责任部门的处理人才能办理此案件。")
     return None
 
 
@@ -192,7 +236,7 @@ def refusal(machine: Machine, transition: Transition, record: Any, actor: Any, f
     if message:
         return message
     for name in transition.required:
-        if _blank(fields.get(name)):
+        if is_blank(fields.get(name)):
             return _("请填写%(field)s。", field=FIELD_LABELS.get(name, name))
     for guard in transition.guards:
         message = guard(record, actor, fields)
@@ -217,6 +261,10 @@ def run(machine: Machine, record: Any, action: str, actor: Any, fields: dict) ->
     old_status = record.status
     target = transition.target
     with db.session.no_autoflush:  # effects and clocks may query; the step must reach the trail as one event
+        if transition.describe is not None:
+            comment = transition.describe(record, actor, fields)
+        else:
+            comment = fields.get("comment") or fields.get("reason") or fields.get("opinion") or ""
         for effect in transition.effects:
             chosen = effect(record, actor, fields)
             if chosen:
@@ -225,10 +273,11 @@ def run(machine: Machine, record: Any, action: str, actor: Any, fields: dict) ->
                 target = chosen
         if target:
             record.status = target
-            if target != old_status and hasattr(record, "next_due_at"):
+            if target != old_status:
+                approval.new_round(record)
+            if (target != old_status or transition.restarts_clock) and hasattr(record, "next_due_at"):
                 sla.start_clock(record)  # the clock of the new status, from the SLA rules
     record.updated_at = utcnow()  # marks the record changed, so its version moves even when the status stays
-    comment = fields.get("comment") or fields.get("reason") or fields.get("opinion") or ""
     record._audit_action = "transition"
     record._audit_comment = f"{transition.label}" + (f"：{comment}" if comment else "")
     try:
