@@ -79,10 +79,10 @@ def ours(path: Path) -> tuple[Flask, dict[str, str]]:
     return app, {"case_id": str(case_id), "login": "bench-admin"}
 
 
-def bare(path: Path) -> Flask:
+def bare(database_url: str) -> Flask:
     """Plain Flask-Admin over the same tables: the reference the targets compare with."""
     app = Flask("bare")
-    app.config.update(SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}", SECRET_KEY="bench")
+    app.config.update(SQLALCHEMY_DATABASE_URI=database_url, SECRET_KEY="bench")
     bare_db = SQLAlchemy(model_class=Base)
     bare_db.init_app(app)
     Babel(app)
@@ -131,7 +131,7 @@ def main() -> None:
     build_database(args.db, args.cases)
 
     our_app, info = ours(args.db)
-    bare_app = bare(args.db)
+    bare_app = bare(f"sqlite:///{args.db}")
     our_client = logged_in(our_app, info["login"])
     bare_client = bare_app.test_client()
 

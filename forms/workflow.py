@@ -129,8 +129,6 @@ class TransitionForm(ActionForm):
 
     def prepare(self, record: Any) -> None:
         for field in self.fields:
-            if field.initial is not None and not self.is_submitted():
-                self[field.name].data = field.initial(record)
             if field.type is FieldType.DEPARTMENT:
                 departments = db.session.scalars(select(Department).order_by(Department.id)).all()
                 self[field.name].choices = [CHOOSE, *((d.id, d.name) for d in departments)]
@@ -140,9 +138,9 @@ class TransitionForm(ActionForm):
                 # Each user carries their department, so the dialog can offer the chosen department's only.
                 self[field.name].choices = [CHOOSE, *((u.id, f"{u}（{u.department.name if u.department else '—'}）",
                                                        {"data-department": u.department_id or ""}) for u in users)]
-            if field.prefilled and not self.is_submitted():
-                current = getattr(record, field.name, None)
-                self[field.name].data = current.id if isinstance(current, (Department, User)) else current
+            if field.initial is not None and not self.is_submitted():
+                value = field.initial(record)
+                self[field.name].data = value.id if isinstance(value, (Department, User)) else value
 
     def workflow_fields(self) -> dict[str, Any]:
         """What was typed; departments and users as records (an unknown id becomes None)."""

@@ -29,7 +29,7 @@ from kesu.models.base import UTCDateTime
 from kesu.permissions import row_condition
 from kesu.sla import deadline_state
 from kesu.workflow import MACHINES
-from kesu.workflow.core import Machine, Transition
+from kesu.workflow.core import Machine, Transition, precondition_refusal
 from kesu.workflow.statuses import Status
 
 PAGE_SIZE = 50
@@ -84,6 +84,9 @@ class Row:
     due: datetime | None = None
     #: The next steps the user can take on it, the one moving it furthest along the main path first.
     steps: list[Transition] = field(default_factory=list)
+    #: Steps that something must precede (the countersign before the approval, the 8D before the proposal):
+    #: step key → why, shown beside the step's disabled button.
+    blocked: dict[str, str] = field(default_factory=dict)
     #: 我经手的: the user's last step on it, and when.
     last_step: str | None = None
     acted_at: datetime | None = None
@@ -223,7 +226,21 @@ def inbox(user: Any, page: int = 1, per_page: int = PAGE_SIZE) -> Page:
                                                     and (step.awaits is None or step.key in holding)],
                                        listing.machine)
             rows[listing.kind, row.id] = row
+        _mark_blocked([row for (kind, _id), row in rows.items() if kind == listing.kind], listing, user)
     return Page([rows[key] for key in picked if key in rows], total, page, per_page)
+
+
+def _mark_blocked(rows: list[Row], listing: Listing, user: Any) -> None:
+    """The steps of a page's rows whose preconditions refuse them now, with the reason (the record page's rule)."""
+    stepped = [row for row in rows if any(step.preconditions for step in row.steps)]
+    if not stepped:
+        return
+    model = listing.model
+    records = {record.id: record for record in
+               db.session.scalars(select(model).where(model.id.in_([row.id for row in stepped])))}
+    for row in stepped:
+        row.blocked = {step.key: reason for step in row.steps
+                       if (reason := precondition_refusal(step, records[row.id], user))}
 
 
 def _forward_first(status: Status, steps: list[Transition], machine: Machine) -> list[Transition]:

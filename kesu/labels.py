@@ -185,4 +185,7 @@ LABELS = {
     "day": _l("日期"),
     "is_working_day": _l("调休上班"),
     "source": _l("来源"),
+    # approval levels and background jobs
+    "passed_up_limit": _l("已上报至额度"),
+    "job": _l("后台任务"),
 }

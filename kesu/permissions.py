@@ -90,7 +90,7 @@ ACCESS: dict[type, Access] = {
     GeneratedDocument: Access(read=STAFF, export=EXPORTERS),
     AuditEvent: Access(read=frozenset({"admin", "auditor"})),
     # Each user's own jobs (the view narrows the rows to the owner's, but for the administrator).
-    Job: Access(read=STAFF),
+    Job: Access(read=STAFF, export=NOBODY),
 }
 
 

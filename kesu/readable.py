@@ -266,3 +266,9 @@ def want_all(names: Names, events: Iterable[Any]) -> Names:
         names.want_changes(event.record_type, event.changes)
     names.load()
     return names
+
+
+def viewed_fields(comment: str | None) -> str:
+    """The personal data a ``view_personal_info`` event names (its comment lists column keys: ``customer.phone``),
+    as their labels: 客户电话、邮箱."""
+    return "、".join(str(LABELS.get(name, name)) for name in (comment or "").split(",") if name)

@@ -30,7 +30,6 @@ from kesu.choices import (
     Choices,
 )
 from kesu.extensions import db
-from kesu.labels import LABELS
 from kesu.models import Accountability, Approval, Attachment, AuditEvent, Case, Claim, ContactLog, GeneratedDocument
 from kesu.models import Payment
 from kesu.permissions import can, scope_query
@@ -251,8 +250,7 @@ def _personal_views(events: list[AuditEvent], story: Story) -> list[Entry]:
         return []
     views = tuple(
         Entry(e.at, "personal_view", story.person(e.user_id, e.username or ""),
-              _("查看了%(what)s", what="、".join(str(LABELS.get(name, name)) for name in (e.comment or "").split(",")
-                                               if name)))
+              _("查看了%(what)s", what=readable.viewed_fields(e.comment)))
         for e in reversed(events[-FOLDED_VIEWS:]))
     title = _("个人信息被查看 %(n)s 次", n=len(events))
     if len(events) > FOLDED_VIEWS:

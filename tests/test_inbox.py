@@ -333,3 +333,15 @@ def test_mine_shows_only_records_the_user_may_still_see(desk, login_as):
         db.session.get(Case, case_id).department = department("生产部")
         db.session.commit()
     assert "处理过后转走的案件" not in handler.get("/admin/mine/").get_data(as_text=True)
+
+
+def test_a_step_that_must_wait_is_shown_disabled_in_the_inbox_with_its_reason(desk, login_as):
+    with desk.app_context():
+        case = make_case("质量管理部", title="尚未写明根本原因的案件")
+        case.status = "investigating"
+        db.session.commit()
+    page = login_as("handler").get("/admin/").get_data(as_text=True)
+    row = re.search(r"尚未写明根本原因的案件.*?</tr>", page, re.S).group(0)
+    assert "/workflow/propose/" not in row  # no link to a dialog that would refuse the step
+    assert re.search(r"<button[^>]*disabled[^>]*>拟定处理方案</button>", row)
+    assert "请先在“调查（8D）”中填写根本原因和纠正措施" in row

@@ -10,7 +10,7 @@ from tests.factories import make_case, make_customer
 
 #: Views the demo leaves empty: templates and the register are filled by document generation (issue 5),
 #: attachments are files people upload.
-EMPTY_AFTER_DEMO = {"documenttemplate", "generateddocument", "attachment"}
+EMPTY_AFTER_DEMO = {"job", "documenttemplate", "generateddocument", "attachment"}
 
 
 @pytest.fixture

@@ -308,3 +308,11 @@ def test_a_much_viewed_record_lists_only_its_latest_views_but_counts_them_all(ap
         (views,) = [entry for entry in timeline(case, user("admin")) if entry.kind == "personal_view"]
     assert views.title == f"个人信息被查看 {FOLDED_VIEWS + 5} 次（列出最近 {FOLDED_VIEWS} 次）"
     assert len(views.folded) == FOLDED_VIEWS and views.folded[0].actor == "clerk"
+
+
+def test_the_audit_trail_names_the_personal_data_viewed_by_its_labels(app, staff, login_as):
+    with app.app_context():
+        case_id = make_case().id
+    assert login_as("clerk").get(f"/admin/case/details/?id={case_id}").status_code == 200
+    trail = login_as("auditor").get("/admin/auditevent/").get_data(as_text=True)
+    assert "查看了客户电话" in trail and ">customer.phone<" not in trail  # (template variables may name it)

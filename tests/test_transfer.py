@@ -179,8 +179,11 @@ def test_the_handler_transfers_from_the_case_page_and_the_same_department_is_ref
                                {"version": str(version), "department": quality, "handler": handler, "reason": "换人"},
                                follow_redirects=True).get_data(as_text=True)
     assert "案件已由质量管理部办理，请选择其他责任部门转办。" in refused
-    client.post_form(f"/admin/case/workflow/transfer/?id={case_id}",
-                     {"version": str(version), "department": production, "handler": other, "reason": "属生产问题"})
+    moved = client.post_form(f"/admin/case/workflow/transfer/?id={case_id}",
+                             {"version": str(version), "department": production, "handler": other,
+                              "reason": "属生产问题"})
+    assert moved.headers["Location"].endswith("/admin/")  # the case left the handler's scope: back to the inbox
+    assert "此记录已转由其他部门办理" in client.get("/admin/").get_data(as_text=True)
     with app.app_context():
         case = db.session.get(Case, case_id)
         assert case.department_id == production and case.handler_id == other and case.status == "investigating"

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, url_for
 from flask_admin import expose
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup, escape
@@ -41,6 +42,13 @@ def change_lines(changes: dict | None, record_type: str | None = None, action: s
     return readable.change_lines(record_type, changes, current_user, request_names(), action)
 
 
+def format_comment(view, context, model, name) -> str:
+    """A view of personal data names the fields viewed by their labels; other comments are words already."""
+    if model.action == "view_personal_info" and model.record_type != "generated_document":
+        return _("查看了%(what)s", what=readable.viewed_fields(model.comment))
+    return model.comment or ""
+
+
 def format_changes(view, context, model, name) -> Markup:
     lines = change_lines(model.changes, model.record_type, model.action)
     return Markup("<br>").join(escape(line) for line in lines)
@@ -54,8 +62,8 @@ class AuditEventView(KesuModelView):
     column_searchable_list = ("username", "record_type", "comment")
     choice_columns = {"action": AUDIT_ACTION, "record_type": RECORD_TYPE}
     column_filters = ("action", "record_type", "record_id", "username", "at")
-    column_formatters = {"changes": format_changes}
-    column_formatters_detail = {"changes": format_changes}
+    column_formatters = {"changes": format_changes, "comment": format_comment}
+    column_formatters_detail = {"changes": format_changes, "comment": format_comment}
     column_export_formatters = {"changes": lambda changes: "；".join(change_lines(changes)) or None}
 
     list_template = "admin/audit_list.html"

@@ -34,6 +34,11 @@ def progress_bar(job: Job) -> Markup:
         label=_("任务进度"), status=JOB_STATUS.label(job.status), counts=counts)
 
 
+def file_size(size: int) -> str:
+    """``32 KB``, ``1.5 MB``."""
+    return f"{size / 1024 / 1024:.1f} MB" if size >= 1024 * 1024 else f"{max(1, round(size / 1024))} KB"
+
+
 def may_download(job: Job) -> bool:
     return job.status == "done" and bool(job.result_name) and job.owner_id == getattr(current_user, "id", None)
 
@@ -50,6 +55,7 @@ class JobView(KesuModelView):
     column_details_list = ("title", "kind", "progress", "message", "result", "owner", "attempts", "created_at",
                            "finished_at", "expires_at")
     column_select_related_list = ("owner",)
+    column_sortable_list = ("title", "kind", "created_at", "finished_at")
     choice_columns = {"kind": JOB_KIND, "status": JOB_STATUS}
     column_filters = ("kind", "status", "created_at")
     column_default_sort = ("id", True)
@@ -63,8 +69,8 @@ class JobView(KesuModelView):
     def result_link(self, job: Job) -> Markup | str:
         if not may_download(job):
             return ""
-        return Markup('<a class="btn btn-sm btn-primary" href="{}">{} ({:.1f} MB)</a>').format(
-            url_for(".download_view", id=job.id), _("下载"), (job.result_size or 0) / 1024 / 1024)
+        return Markup('<a class="btn btn-sm btn-primary" href="{}">{} ({})</a>').format(
+            url_for(".download_view", id=job.id), _("下载"), file_size(job.result_size or 0))
 
     @expose("/progress/")
     def progress_view(self):

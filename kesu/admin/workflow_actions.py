@@ -98,11 +98,12 @@ class WorkflowActionsMixin:
                 db.session.rollback()
                 flash(str(refused), "error")
             else:
-                flash(_("已完成「%(action)s」，当前状态：%(status)s。", action=transition.label,
-                        status=self.machine.statuses.label(record.status)), "success")
-                notice = record.__dict__.pop("_workflow_notice", None)
-                if notice:
-                    flash(notice, "info")
+                notice = record.__dict__.pop("_workflow_notice", None)  # passed up: the status stays
+                flash(notice or _("已完成「%(action)s」，当前状态：%(status)s。", action=transition.label,
+                                  status=self.machine.statuses.label(record.status)), "info" if notice else "success")
+                if not policy.may(current_user, Act.READ, record):  # transferred to another department
+                    flash(_("此记录已转由其他部门办理，不在您的权限范围内，已回到待办。"), "info")
+                    return redirect(url_for("admin.index"))
                 return redirect(self._details_url(record))
         return self.render("admin/workflow_action.html", record=record, transition=transition, form=form,
                            return_url=self._details_url(record))

@@ -190,11 +190,14 @@ def reason(label, description=None) -> Field:
     return Field("reason", FieldType.LONG_TEXT, label, required=True, description=description)
 
 
-def department_and_handler(prefilled: bool) -> list[Field]:
-    """The responsible department and one of its handlers: the dialog offers the chosen department's only."""
-    return [Field("department", FieldType.DEPARTMENT, _l("责任部门"), required=True, prefilled=prefilled),
+def department_and_handler(current: bool) -> list[Field]:
+    """The responsible department and one of its handlers: the dialog offers the chosen department's only, and
+    opens on the case's ``current`` ones (a reopened case goes back to whom it had) or on none (a transfer)."""
+    return [Field("department", FieldType.DEPARTMENT, _l("责任部门"), required=True,
+                  initial=(lambda case: case.department) if current else None),
             Field("handler", FieldType.USER, _l("处理人"), required=True, role="handler", depends_on="department",
-                  prefilled=prefilled, description=_l("处理人须属于所选责任部门"))]
+                  initial=(lambda case: case.handler) if current else None,
+                  description=_l("处理人须属于所选责任部门"))]
 
 
 def customer_opinion() -> list[Field]:
@@ -209,13 +212,13 @@ CASE.add("accept", _l("受理"), ["registered"], "accepted", ["clerk"],
 CASE.add("reject", _l("不予受理"), ["registered"], "rejected", ["clerk"],
          fields=[reason(_l("不予受理的理由"), _l("将写入给客户的通知"))], effects=[record_invalid])
 CASE.add("assign", _l("分派责任部门"), ["accepted", "reopened"], "investigating", ["clerk"],
-         fields=[*department_and_handler(prefilled=True), Field("comment", FieldType.LONG_TEXT, _l("分派说明"))],
+         fields=[*department_and_handler(current=True), Field("comment", FieldType.LONG_TEXT, _l("分派说明"))],
          guards=[valid_assignment], effects=[assign_department])
 # A case sent to the wrong department moves on with its reason; the new department gets its full reply time (an 8D
 # case: the hours of its next 8D step) from the transfer, the regulator's limit stays. The department's handler may
 # hand it on themselves.
 CASE.add("transfer", _l("转办"), ["investigating"], "investigating", ["clerk", "approver", "handler"],
-         fields=[*department_and_handler(prefilled=False), reason(_l("转办理由"))],
+         fields=[*department_and_handler(current=False), reason(_l("转办理由"))],
          guards=[valid_assignment, another_department], effects=[assign_department], restarts_clock=True,
          describe=describe_transfer)
 CASE.add("propose", _l("拟定处理方案"), ["investigating"], "solution_proposed", ["handler"],

@@ -99,9 +99,8 @@ class Field:
     #: USER: the name of the DEPARTMENT field of the same dialog the user must belong to; the dialog offers the
     #: chosen department's users only (a guard of the transition still checks it).
     depends_on: str | None = None
-    #: The dialog opens with the record's current value of the same name (a reopened case's department).
-    prefilled: bool = False
-    #: The value the dialog starts with, read from the record (a sum the user may keep or change).
+    #: The value the dialog starts with, read from the record (a sum the user may keep or change, a reopened
+    #: case's department).
     initial: Callable[[Any], Any] | None = None
 
     @property
