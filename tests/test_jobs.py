@@ -333,3 +333,10 @@ def test_a_job_export_keeps_the_owners_scope_and_masks(app, staff, login_as):
     job = wait_for(app, job_id_of(handler.get("/admin/case/export/csv/")))
     assert read_csv(handler.get(f"/admin/job/download/?id={job.id}")) == direct
     assert len(direct) == 4 and not any("13812345678" in cell for row in direct for cell in row)
+
+
+def test_the_list_offers_its_documents_for_the_whole_filtered_list(app, staff, login_as):
+    page = login_as("clerk").get("/admin/case/?search=KS").get_data(as_text=True)
+    assert "为筛选结果生成文书" in page
+    assert "/admin/case/document-all/acknowledgement/?search=KS" in page
+    assert "为筛选结果生成文书" not in login_as("auditor").get("/admin/case/").get_data(as_text=True)
