@@ -133,6 +133,12 @@ def wrk(url: str, path: str, seconds: int, connections: int, cookie: str | None 
     return json.loads(match.group(1))
 
 
+def failures(report: dict) -> int:
+    """Requests not served: socket errors, statuses other than 2xx/3xx, and redirects (every page measured
+    answers 200; a redirect means the session was lost or a step refused)."""
+    return report["errors"] + report["bad_status"] + report["redirects"]
+
+
 def tracebacks(log: Path) -> list[str]:
     text = log.read_text(errors="replace")
     return [line for line in text.splitlines() if "Traceback" in line or "database is locked" in line]
@@ -182,7 +188,7 @@ def main() -> None:
             ("small export", lambda: wrk(ours, f"/admin/case/export/csv/?search={search}", args.seconds,
                                          args.connections, admin_cookie), None),
         ]
-        print(f"{'page':<17}{'kesu req/s':>11}{'p50 ms':>8}{'p95 ms':>8}{'errors':>8}   "
+        print(f"{'page':<17}{'kesu req/s':>11}{'p50 ms':>8}{'p95 ms':>8}{'failed':>8}   "
               f"{'bare req/s':>10}{'p50 ms':>8}{'p95 ms':>8}")
         results = {}
         for name, run_ours, run_bare in pages:
@@ -190,7 +196,7 @@ def main() -> None:
             theirs = run_bare() if run_bare else None
             results[name] = (mine, theirs)
             line = (f"{name:<17}{mine['rps']:>11.1f}{mine['p50_ms']:>8.1f}{mine['p95_ms']:>8.1f}"
-                    f"{mine['errors'] + mine['bad_status']:>8}   ")
+                    f"{failures(mine):>8}   ")
             if theirs:
                 line += f"{theirs['rps']:>10.1f}{theirs['p50_ms']:>8.1f}{theirs['p95_ms']:>8.1f}"
             print(line, flush=True)
@@ -199,7 +205,7 @@ def main() -> None:
     ratio = mine["p50_ms"] / theirs["p50_ms"]
     print(f"case list: {mine['rps']:.0f} req/s (target ≥ {LIST_TARGET_RPS}), p50 {ratio:.2f}× the bare view's "
           f"(target ≤ {LIST_TARGET_RATIO})")
-    failed = sum(m["errors"] + m["bad_status"] for m, _t in results.values())
+    failed = sum(failures(m) for m, _t in results.values())
     print(f"errors: {failed} failed requests, {len(problems)} tracebacks in the servers' logs"
           + ("" if not problems else "\n  " + "\n  ".join(problems[:10])))
     shutil.rmtree(home, ignore_errors=True)
