@@ -95,8 +95,9 @@ class ExportMixin:
             abort(403)
         if export_type not in FORMATS:
             abort(404)
-        if self._export_size() > current_app.config["EXPORT_JOB_ROWS"]:
-            return self._export_as_job(export_type)
+        rows = self._export_size()
+        if rows > current_app.config["EXPORT_JOB_ROWS"]:
+            return self._export_as_job(export_type, rows)
         if export_type == "xlsx":
             return self._export_xlsx()
         return self._export_csv()
@@ -105,12 +106,11 @@ class ExportMixin:
         query, _view_args = self.export_query()
         return query.order_by(None).count()
 
-    def _export_as_job(self, export_type: str):
+    def _export_as_job(self, export_type: str, rows: int):
         """Above ``EXPORT_JOB_ROWS`` rows the file is written by a background job; the user watches its progress."""
         from kesu import jobs
         from kesu.jobs import export
 
-        rows = self._export_size()
         title = _("导出%(list)s（%(n)s 行，%(format)s）", list=self.name, n=f"{rows:,}", format=export_type.upper())
         arguments = export.params(self.endpoint, export_type, request.args.to_dict(flat=False), rows)
         job = jobs.submit("export", current_user, title, arguments)

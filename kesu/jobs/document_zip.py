@@ -16,8 +16,8 @@ from kesu.documents.errors import DocumentError
 from kesu.documents.register import issue, stored_content
 from kesu.documents.types import DOCUMENT_TYPES
 from kesu.extensions import db
-from kesu.jobs.runner import JobFailed, Progress
-from kesu.models import GeneratedDocument, Job, User
+from kesu.jobs.runner import JobFailed, Progress, active_owner
+from kesu.models import GeneratedDocument, Job
 from kesu.permissions import scope_query
 from kesu.timeutil import format_local, utcnow
 
@@ -46,9 +46,7 @@ def unique_name(taken: set[str], name: str) -> str:
 
 def run(job: Job, arguments: dict[str, Any], progress: Progress) -> None:
     doc_type = DOCUMENT_TYPES[arguments["doc_key"]]
-    owner = db.session.get(User, job.owner_id)
-    if owner is None or not owner.active:
-        raise JobFailed(_("提交任务的用户已停用，任务没有执行。"))
+    owner = active_owner(job)
     model = doc_type.model
     records = (scope_query(db.session.query(model), model, owner)
                .filter(model.id.in_(arguments["ids"])).order_by(model.id).all())

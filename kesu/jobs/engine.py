@@ -30,10 +30,12 @@ class InProcessEngine:
             with app.app_context():
                 run_job(job_id)
 
-        self.futures[job_id] = self.executor.submit(run)
+        future = self.executor.submit(run)
+        self.futures[job_id] = future
+        future.add_done_callback(lambda _done: self.futures.pop(job_id, None))  # a web process runs for weeks
 
     def wait(self, job_id: int, timeout: float) -> None:
-        """Until the job's run ends (tests; the panel polls instead)."""
+        """Until the job's run ends, if it has not already (tests; the panel polls instead)."""
         future = self.futures.get(job_id)
         if future is not None:
             future.result(timeout=timeout)

@@ -19,8 +19,8 @@ from kesu import file_store
 from kesu.exports import FORMATS, export_columns
 from kesu.exports.writers import csv_chunks, write_xlsx
 from kesu.extensions import db
-from kesu.jobs.runner import JobFailed, Progress
-from kesu.models import Job, User
+from kesu.jobs.runner import JobFailed, Progress, active_owner
+from kesu.models import Job
 from kesu.sqlite import writing
 from kesu.timeutil import utcnow
 
@@ -53,9 +53,7 @@ def _report(job_id: int, done: int) -> None:
 
 
 def run(job: Job, arguments: dict[str, Any], progress: Progress) -> None:
-    owner = db.session.get(User, job.owner_id)
-    if owner is None or not owner.active:
-        raise JobFailed(_("提交任务的用户已停用，任务没有执行。"))
+    owner = active_owner(job)
     export_type = arguments["export_type"]
     progress.set_total(arguments["total"])
     db.session.commit()

@@ -49,11 +49,21 @@ class Progress:
         self.beat()
 
     def advance(self, steps: int = 1) -> None:
-        self.job.done = min(self.job.done + steps, max(self.job.total, self.job.done + steps))
+        self.job.done += steps
         self.beat()
 
     def beat(self) -> None:
         self.job.heartbeat_at = utcnow()
+
+
+def active_owner(job: Job):
+    """The user who submitted ``job``, who must still be active for it to run (it acts in their name)."""
+    from kesu.models import User
+
+    owner = db.session.get(User, job.owner_id)
+    if owner is None or not owner.active:
+        raise JobFailed(_("提交任务的用户已停用，任务没有执行。"))
+    return owner
 
 
 def _stale_before():
