@@ -4,6 +4,7 @@ through every state by clicking the action buttons and filling their dialogs, as
 Screenshots go to ``$KESU_TEST_SCREENSHOTS`` when set (to look at them), else to the test's temporary folder."""
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -20,6 +21,28 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                 "--disable-sync", "--no-first-run"]
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
+
+
+@contextlib.contextmanager
+def clerk_page(base_url: str):
+    """A Chinese browser page signed in as ``clerk``, and the Content-Security-Policy refusals it logs (the test
+    asserts there are none once the block ends)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.factories import PASSWORD
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
+        page = browser.new_page(locale="zh-CN")
+        refused: list[str] = []
+        page.on("console", lambda message: refused.append(message.text)
+                if "Content Security Policy" in message.text else None)
+        page.goto(base_url + "/login")
+        page.fill("input[name=username]", "clerk")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        yield page, refused
+        browser.close()
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from sqlalchemy.exc import OperationalError
 from kesu.extensions import db
 from kesu.models import AuditEvent, Case, Category, Customer
 from tests.factories import make_case, make_claim, make_customer
-from tests.test_browser import BROWSER_ARGS, CHROMIUM, live_server  # noqa: F401 (a fixture)
+from tests.test_browser import CHROMIUM, clerk_page, live_server  # noqa: F401 (a fixture)
 
 PHONE = "13812345678"
 
@@ -244,22 +244,9 @@ def test_case_form_from_a_customer_page_ignores_a_customer_that_does_not_exist(l
 # --- in a real browser ----------------------------------------------------------------------------------------
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
 def test_clerk_typing_a_known_phone_is_offered_the_customer_and_their_open_cases(app, live_server):
-    from playwright.sync_api import sync_playwright
-
-    from tests.factories import PASSWORD
-
     with app.app_context():  # the newest of the live server's customers with this phone is offered first
         customer_id = db.session.scalar(select(func.max(Customer.id)).where(Customer.phone == PHONE))
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
-        page = browser.new_page(locale="zh-CN")
-        refused = []
-        page.on("console", lambda message: refused.append(message.text)
-                if "Content Security Policy" in message.text else None)
-        page.goto(live_server + "/login")
-        page.fill("input[name=username]", "clerk")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
+    with clerk_page(live_server) as (page, refused):
         page.goto(live_server + "/admin/case/new/")
         page.fill("#new_customer_phone", "138 1234 5678")
         hint = page.locator(".kesu-repeat-hint .card").first
@@ -270,5 +257,4 @@ def test_clerk_typing_a_known_phone_is_offered_the_customer_and_their_open_cases
         assert page.input_value("#new_customer_phone") == ""
         page.locator(".kesu-repeat-hint button").first.wait_for(state="detached")  # re-read as the chosen one
         assert "重复投诉" in page.locator(".kesu-repeat-hint").inner_text()
-        browser.close()
     assert refused == []

@@ -14,7 +14,7 @@ from kesu.models import AuditEvent, Case
 from kesu.timeutil import local_to_utc, to_local
 from kesu.workflow import WorkflowError, allowed_actions, perform
 from tests.factories import department, make_case, user
-from tests.test_browser import BROWSER_ARGS, CHROMIUM, live_server  # noqa: F401 (a fixture)
+from tests.test_browser import CHROMIUM, clerk_page, live_server  # noqa: F401 (a fixture)
 
 
 def shanghai(text: str) -> datetime:
@@ -198,23 +198,10 @@ def test_the_transfer_dialog_asks_for_a_department_instead_of_offering_the_curre
 
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
 def test_choosing_a_department_in_the_browser_offers_only_its_handlers(app, live_server):
-    from playwright.sync_api import sync_playwright
-
-    from tests.factories import PASSWORD
-
     case_id = _accepted(app)
     with app.app_context():
         production, other = str(department("生产部").id), str(user("other_handler").id)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
-        page = browser.new_page(locale="zh-CN")
-        refused = []
-        page.on("console", lambda message: refused.append(message.text)
-                if "Content Security Policy" in message.text else None)
-        page.goto(live_server + "/login")
-        page.fill("input[name=username]", "clerk")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
+    with clerk_page(live_server) as (page, refused):
         page.goto(live_server + f"/admin/case/details/?id={case_id}")
         page.click('button[data-target="#wf-assign"]')
         dialog = page.locator("#wf-assign")
@@ -224,5 +211,4 @@ def test_choosing_a_department_in_the_browser_offers_only_its_handlers(app, live
         assert handlers.evaluate(offered) == []  # no department chosen yet
         dialog.locator('select[name="department"]').select_option(production)
         assert handlers.evaluate(offered) == [other]
-        browser.close()
     assert refused == []
