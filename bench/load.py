@@ -47,19 +47,9 @@ def prepare(url: str, cases: int) -> dict:
     from kesu.extensions import db
     from kesu.models import Case, Customer, User
 
-    if url.startswith("sqlite:///"):
-        build_database(Path(url[len("sqlite:///"):]), cases)
+    build_database(url, cases)
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
     with app.app_context():
-        if not url.startswith("sqlite:///"):
-            from flask_migrate import upgrade
-
-            upgrade()
-            have = db.session.scalar(select(func.count()).select_from(Case))
-            if have < cases:
-                runner = app.test_cli_runner()
-                runner.invoke(args=["kesu", "init"])
-                print(runner.invoke(args=["kesu", "demo", "--cases", str(cases)]).output.strip())
         with acting_as(None, "bench"):
             for username, role in (("bench-admin", "admin"), ("bench-clerk", "clerk")):
                 user = db.session.scalar(select(User).where(User.username == username))

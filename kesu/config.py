@@ -123,6 +123,8 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("JOB_TIMEOUT_SECONDS", Integer(60, 24 * 3600, SECONDS), 3600, _l("一个后台任务的最长运行时间")),
     Variable("EXPORT_JOB_ROWS", Integer(0, 10_000_000, _l("行")), 20_000,
              _l("导出超过这么多行时由后台任务生成文件（页面显示进度，完成后下载），不在请求中直接下载")),
+    Variable("COUNT_EXACT_UP_TO", Integer(0, 10_000_000, _l("行")), 10_000,
+             _l("列表在 PostgreSQL 上精确计数的上限；超过时页签显示数据库的估计数（约 N）而不逐行计数，0 为总是精确计数")),
     Variable("SLA_CHECK_CRON", Text(100), "*/15 * * * *",
              _l("定时时限检查的时间（cron 写法，由 kesu scheduler 按此排入任务队列）")),
     Variable("PROXY_HOPS", Integer(0, 5), 0,

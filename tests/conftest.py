@@ -29,6 +29,17 @@ PASSWORD = "correct-horse-42"
 CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
+def pytest_collection_modifyitems(config, items) -> None:
+    """The PostgreSQL run repeats what can behave differently on another database; tests marked
+    ``engine_independent`` (real-browser pages, response headers, translations) run once, in the SQLite run."""
+    if not PG_URL:
+        return
+    once = pytest.mark.skip(reason="engine-independent: runs in the SQLite run only")
+    for item in items:
+        if item.get_closest_marker("engine_independent"):
+            item.add_marker(once)
+
+
 def _config(url: str, tmp_path: Path) -> dict:
     return {
         "TESTING": True,

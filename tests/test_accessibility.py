@@ -11,6 +11,8 @@ from pathlib import Path
 import flask_admin
 import pytest
 
+pytestmark = pytest.mark.engine_independent
+
 LONG_TITLE = "空气净化器开机后持续异响并伴有焦糊味，客户要求上门检测并更换整机"
 
 #: One page of each kind: (path, whether it needs a login). "{case}" is a case's id.

@@ -243,6 +243,7 @@ def test_case_form_from_a_customer_page_ignores_a_customer_that_does_not_exist(l
 
 # --- in a real browser ----------------------------------------------------------------------------------------
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
+@pytest.mark.engine_independent
 def test_clerk_typing_a_known_phone_is_offered_the_customer_and_their_open_cases(app, live_server):
     with app.app_context():  # the newest of the live server's customers with this phone is offered first
         customer_id = db.session.scalar(select(func.max(Customer.id)).where(Customer.phone == PHONE))

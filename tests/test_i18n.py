@@ -5,7 +5,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from babel.messages.pofile import read_po
+
+pytestmark = pytest.mark.engine_independent
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -197,6 +197,7 @@ def test_the_transfer_dialog_asks_for_a_department_instead_of_offering_the_curre
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
+@pytest.mark.engine_independent
 def test_choosing_a_department_in_the_browser_offers_only_its_handlers(app, live_server):
     case_id = _accepted(app)
     with app.app_context():

@@ -8,6 +8,8 @@ import pytest
 
 from kesu.redirects import safe_return_url
 
+pytestmark = pytest.mark.engine_independent
+
 HOSTILE = [
     "javascript:alert(1)",
     "JaVaScRiPt:alert(1)",

@@ -18,7 +18,7 @@ from flask_admin.model.ajax import DEFAULT_PAGE_SIZE
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms.validators import ValidationError
@@ -34,6 +34,7 @@ from kesu.admin.saved_filters import SavedFiltersMixin
 from kesu.admin.stage_locks import StageLocksMixin
 from kesu.audit import last_editor, record_event_apart
 from kesu.choices import Choices
+from kesu.counting import list_count_query
 from kesu.extensions import db
 from kesu import policy
 from kesu.permissions import (
@@ -68,6 +69,8 @@ def constraint_name(exc: IntegrityError) -> str:
 #: A foreign-key search box answers at most this many rows a request, from at most this far in.
 MAX_LOOKUP_RESULTS = 50
 MAX_LOOKUP_OFFSET = 10_000
+#: From this many rows into a list, a page's rows are found by their ids first (see ``_apply_pagination``).
+DEFERRED_JOIN_FROM = 1_000
 
 
 def contains(column, term: str):
@@ -280,13 +283,23 @@ class KesuModelView(ListArgumentsMixin, ExportMixin, SavedFiltersMixin, StageLoc
         query, joins = super()._apply_sorting(query, joins, sort_column, sort_desc)
         return query.order_by(self.model.id.desc()), joins
 
+    def _apply_pagination(self, query, page: int | None, page_size: int | None):
+        """A deep page is found by ids alone, then read whole: ``… WHERE id IN (SELECT id … ORDER BY …
+        OFFSET n LIMIT 50)`` (a "deferred join"), so the database steps over n narrow index entries rather
+        than n whole rows with their customer, category and handler joined (page 2,000 of a million cases
+        in tens of milliseconds instead of most of a second)."""
+        page_size = self.page_size if page_size is None else page_size
+        if not page or not page_size or page * page_size < DEFERRED_JOIN_FROM:
+            return super()._apply_pagination(query, page, page_size)
+        ids = query.with_entities(self.model.id).offset(page * page_size).limit(page_size)
+        return query.filter(self.model.id.in_(ids.subquery().select())).limit(page_size)
+
     # --- row scope --------------------------------------------------------------------------------
     def get_query(self):
         return scope_query(super().get_query(), self.model, current_user)
 
     def get_count_query(self):
-        query = db.session.query(func.count()).select_from(self.model)
-        return scope_query(query, self.model, current_user)
+        return scope_query(list_count_query(db.session, self.model), self.model, current_user)
 
     def get_one(self, id: Any):
         """The record, if this user may read it; else 404 (a record out of sight is not said to exist)."""

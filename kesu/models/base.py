@@ -1,10 +1,13 @@
-"""Declarative base and the column types every model shares: UTC timestamps and CNY money."""
+"""Declarative base, the column types every model shares (UTC timestamps and CNY money), and indexes that only
+PostgreSQL has."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import DateTime, MetaData, Numeric
+from collections.abc import Callable
+
+from sqlalchemy import DateTime, Index, MetaData, Numeric
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -71,3 +74,20 @@ class Audited:
 
     audit_exclude: frozenset[str] = frozenset({"updated_at", "version"})
     audit_secret: frozenset[str] = frozenset()
+
+
+def trigram_index(name: str, column: str) -> Index:
+    """A pg_trgm GIN index on ``column``, which serves ``LIKE '%…%'`` (the list's search box) on PostgreSQL.
+    Only PostgreSQL gets it: SQLite has no such index."""
+    return Index(name, column, postgresql_using="gin",
+                 postgresql_ops={column: "gin_trgm_ops"}).ddl_if(dialect="postgresql")
+
+
+def declared_for(dialect_name: str) -> Callable[..., bool]:
+    """Alembic's ``include_object`` for a database of ``dialect_name``: an index declared for another database
+    only (:func:`trigram_index`) is not missing from this one."""
+    def include_object(obj, name, type_, reflected, compare_to) -> bool:
+        condition = getattr(obj, "_ddl_if", None) if type_ == "index" and not reflected else None
+        return condition is None or condition.dialect in (None, dialect_name)
+    return include_object
+

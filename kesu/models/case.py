@@ -19,7 +19,7 @@ from kesu.choices import (
     SEVERITY,
     SLA_CLOCK,
 )
-from kesu.models.base import Audited, Base, Money, Timestamped, UTCDateTime
+from kesu.models.base import Audited, Base, Money, Timestamped, UTCDateTime, trigram_index
 from kesu.models.customer import Customer
 from kesu.models.people import Department, User
 from kesu.timeutil import utcnow
@@ -68,6 +68,8 @@ class Case(Audited, Timestamped, Base):
         # approval level, from the first; a handler's from the second.
         Index("ix_case_inbox", "status", "next_due_at", "passed_up_limit", "proposed_by_id"),
         Index("ix_case_department_inbox", "department_id", "status", "next_due_at"),
+        # The list's search box matches any part of these (LIKE '%…%'); on PostgreSQL trigram indexes serve it.
+        *(trigram_index(f"ix_case_{column}_trgm", column) for column in ("case_no", "title", "product", "lot_no")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

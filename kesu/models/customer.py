@@ -7,7 +7,7 @@ from sqlalchemy import CheckConstraint, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kesu.choices import CUSTOMER_TIER
-from kesu.models.base import Audited, Base, Timestamped
+from kesu.models.base import Audited, Base, Timestamped, trigram_index
 
 if TYPE_CHECKING:
     from kesu.models.case import Case
@@ -15,7 +15,8 @@ if TYPE_CHECKING:
 
 class Customer(Audited, Timestamped, Base):
     __tablename__ = "customer"
-    __table_args__ = (CheckConstraint(CUSTOMER_TIER.check_sql("tier"), name="tier"),)
+    __table_args__ = (CheckConstraint(CUSTOMER_TIER.check_sql("tier"), name="tier"),
+                      trigram_index("ix_customer_name_trgm", "name"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100), index=True)
