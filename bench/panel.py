@@ -61,15 +61,14 @@ def build_database(target: Path | str, cases: int) -> None:
         upgrade()
         have = db.session.scalar(select(func.count()).select_from(Case))
         db.session.remove()
-        if have >= cases:
-            return
-        runner = app.test_cli_runner()
-        runner.invoke(args=["kesu", "init"])
-        started = time.perf_counter()
-        result = runner.invoke(args=["kesu", "demo", "--cases", str(cases - have)])
-        print(result.output.strip())
-        print(f"demo --cases {cases - have}: {time.perf_counter() - started:.1f} s")
-        if db.engine.dialect.name == "postgresql":
+        if have < cases:
+            runner = app.test_cli_runner()
+            runner.invoke(args=["kesu", "init"])
+            started = time.perf_counter()
+            result = runner.invoke(args=["kesu", "demo", "--cases", str(cases - have)])
+            print(result.output.strip())
+            print(f"demo --cases {cases - have}: {time.perf_counter() - started:.1f} s")
+        if db.engine.dialect.name == "postgresql":  # as autovacuum leaves a settled database (quick when it has)
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
                 connection.exec_driver_sql("VACUUM ANALYZE")
         db.engine.dispose()
@@ -171,7 +170,10 @@ def measure(target: Path | str, cases: int, repeat: int) -> None:
                      f"/admin/case/?{status_filter['bare']}=investigating"),
         "search": ("/admin/case/" + search, "/admin/case/" + search),
         "page 2,000": ("/admin/case/?page=1999", "/admin/case/?page=1999"),
-        "edit form": (f"/admin/case/edit/?id={info['case_id']}", f"/admin/case/edit/?id={info['case_id']}"),
+        # The bare edit form lists every customer and user in its selects: seconds at 100,000 cases, minutes at a
+        # million, where it is left out.
+        "edit form": (f"/admin/case/edit/?id={info['case_id']}",
+                      f"/admin/case/edit/?id={info['case_id']}" if cases <= 100_000 else None),
     }
     with our_app.app_context():
         from kesu.extensions import db
@@ -183,9 +185,10 @@ def measure(target: Path | str, cases: int, repeat: int) -> None:
     print(f"{'page':<16}{'kesu':>10}{'bare':>10}{'ratio':>8}{'target':>10}")
     for name, (our_url, bare_url) in pages.items():
         mine = median_ms(our_client, our_url, repeat)
-        theirs = median_ms(bare_client, bare_url, repeat)
-        flag = "ok" if mine < TARGETS_MS[name] and mine <= 2 * theirs else "MISS"
-        print(f"{name:<16}{mine:>10.1f}{theirs:>10.1f}{mine / theirs:>8.2f}{'<' + str(TARGETS_MS[name]):>10} {flag}")
+        theirs = median_ms(bare_client, bare_url, repeat) if bare_url else None
+        flag = "ok" if mine < TARGETS_MS[name] and (theirs is None or mine <= 2 * theirs) else "MISS"
+        beside = f"{theirs:>10.1f}{mine / theirs:>8.2f}" if theirs else f"{'—':>10}{'—':>8}"
+        print(f"{name:<16}{mine:>10.1f}{beside}{'<' + str(TARGETS_MS[name]):>10} {flag}")
     for username, role, _department, _limit in INBOX_USERS:
         client = logged_in(our_app, username)
         mine = median_ms(client, "/admin/", repeat)

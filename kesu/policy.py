@@ -56,6 +56,7 @@ ROLE_REFUSALS = {
 
 def refusal(user: Any, act: Act | str, target: Any, what: str | None = None) -> str | None:
     """None when ``user`` may ``act`` on ``target``; else why not."""
+    user = actual(user)
     if not getattr(user, "is_authenticated", False):
         return _("请先登录。")
     act = Act(act)
@@ -65,6 +66,13 @@ def refusal(user: Any, act: Act | str, target: Any, what: str | None = None) -> 
 
 def may(user: Any, act: Act | str, target: Any, what: str | None = None) -> bool:
     return refusal(user, act, target, what) is None
+
+
+def actual(user: Any) -> Any:
+    """The user behind flask_login's ``current_user`` proxy, which looks the user up again at every attribute
+    read: the checks read a few attributes each, and a list page asks them a few hundred times."""
+    unwrap = getattr(user, "_get_current_object", None)
+    return unwrap() if unwrap is not None else user
 
 
 # --- the checks, one per act --------------------------------------------------------------------------------

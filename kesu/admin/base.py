@@ -30,6 +30,7 @@ from kesu.admin.filters_arguments import ListArgumentsMixin, clean_term
 from kesu.admin.filters_related import is_record_id
 from kesu.admin.formatters import DETAIL_TYPE_FORMATTERS, TYPE_FORMATTERS, choice
 from kesu.admin.forms import KesuBaseForm, KesuInlineModelConverter, KesuModelConverter, VersionField
+from kesu.admin.row_actions import row_actions
 from kesu.admin.saved_filters import SavedFiltersMixin
 from kesu.admin.stage_locks import StageLocksMixin
 from kesu.audit import last_editor, record_event_apart
@@ -74,9 +75,10 @@ DEFERRED_JOIN_FROM = 1_000
 
 
 def contains(column, term: str):
-    """``LIKE '%term%'`` with ``%``, ``_`` and the escape character taken literally; SQLite's LIKE already
-    ignores ASCII case, PostgreSQL's needs ILIKE."""
-    if db.engine.dialect.name == "sqlite":
+    """``LIKE '%term%'`` with ``%``, ``_`` and the escape character taken literally, ignoring case. SQLite's
+    LIKE already ignores ASCII case; PostgreSQL's needs ILIKE, unless the term has no letter with a case (most
+    Chinese searches, numbers): then LIKE matches the same rows four times faster (ILIKE lowers every value)."""
+    if db.engine.dialect.name == "sqlite" or term.lower() == term.upper():
         return column.contains(term, autoescape=True)
     return column.icontains(term, autoescape=True)
 
@@ -293,6 +295,9 @@ class KesuModelView(ListArgumentsMixin, ExportMixin, SavedFiltersMixin, StageLoc
             return super()._apply_pagination(query, page, page_size)
         ids = query.with_entities(self.model.id).offset(page * page_size).limit(page_size)
         return query.filter(self.model.id.in_(ids.subquery().select())).limit(page_size)
+
+    def get_list_row_actions(self):
+        return row_actions(self)
 
     # --- row scope --------------------------------------------------------------------------------
     def get_query(self):

@@ -14,7 +14,6 @@ from flask import flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.sqla.fields import InlineModelFormList, get_field_id
 from flask_admin.helpers import is_form_submitted
-from flask_admin.model.template import EditRowAction
 from flask_login import current_user
 
 from kesu import policy
@@ -62,14 +61,6 @@ def differs(field: Any, record: Any, name: str) -> bool:
     if isinstance(field, InlineModelFormList):
         return _rows_differ(field, stored)
     return comparable(field.data) != comparable(stored)
-
-
-class EditIfAllowedRowAction(EditRowAction):
-    """The list's edit icon, only on the rows this user may edit now."""
-
-    def render(self, context, row_id: str, row: Any):
-        view = context.resolve("admin_view")
-        return super().render(context, row_id, row) if view.edit_refusal(row) is None else ""
 
 
 class StageLocksMixin:
@@ -122,7 +113,3 @@ class StageLocksMixin:
                 flash(self.edit_form(record).kesu_locked_change or refused, "error")
                 return redirect(url_for(".details_view", id=record.id, url=safe_return_url(request.args.get("url"))))
         return super().edit_view()
-
-    def get_list_row_actions(self):
-        return [EditIfAllowedRowAction() if isinstance(action, EditRowAction) else action
-                for action in super().get_list_row_actions()]

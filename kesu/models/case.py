@@ -56,8 +56,10 @@ class Case(Audited, Timestamped, Base):
         CheckConstraint("quantity IS NULL OR quantity >= 0", name="quantity"),
         CheckConstraint("defect_rate IS NULL OR (defect_rate >= 0 AND defect_rate <= 100)", name="defect_rate"),
         CheckConstraint("due_clock IS NULL OR " + SLA_CLOCK.check_sql("due_clock"), name="due_clock"),
-        # The list's default order is newest first; these let a status filter or a handler's
-        # department scope read rows already in that order instead of sorting them.
+        # The list's default order is newest first, ties by id: a page, however deep, is read from this index.
+        Index("ix_case_received_at_id", "received_at", "id"),
+        # These let a status filter or a handler's department scope read rows already in that order instead of
+        # sorting them.
         Index("ix_case_status_received_at", "status", "received_at"),
         Index("ix_case_department_id_received_at", "department_id", "received_at"),
         # The search box (kesu.search) reads words of titles from this narrow index instead of the wide
@@ -76,7 +78,7 @@ class Case(Audited, Timestamped, Base):
     case_no: Mapped[str] = mapped_column(String(20), unique=True)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     status: Mapped[str] = mapped_column(String(20), default="registered", index=True)
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     channel: Mapped[str] = mapped_column(String(20), index=True)
     market: Mapped[str] = mapped_column(String(10), default="domestic", index=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
