@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from flask import g, has_app_context
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 
@@ -26,9 +28,17 @@ class Choices:
         return list(self._labels)
 
     def label(self, key: str | None) -> str:
+        """The label in the current language. A list shows one per row and column, so the labels are
+        translated once a request and language, not once a cell."""
         if key is None:
             return ""
-        return str(self._labels.get(key, key))
+        if not has_app_context():
+            return str(self._labels.get(key, key))
+        translated = g.setdefault("kesu_choice_labels", {})
+        labels = translated.get((id(self), get_locale()))
+        if labels is None:
+            labels = translated[id(self), get_locale()] = {k: str(label) for k, label in self._labels.items()}
+        return labels.get(key, key)
 
     def lazy_label(self, key: str) -> object:
         """The label as declared (a lazy string, translated where it is shown)."""

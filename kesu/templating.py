@@ -6,7 +6,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from kesu import choices, models, policy, sla
-from kesu.admin.formatters import money
+from kesu.admin.formatters import list_cell, money
 from kesu.admin.home import waiting_count
 from kesu.timeutil import format_local, utcnow
 
@@ -33,6 +33,8 @@ def html_lang(code: str) -> str:
 
 
 def register(app: Flask) -> None:
+    app.add_template_filter(list_cell)
+
     @app.context_processor
     def kesu_helpers():
         return {
