@@ -66,10 +66,11 @@ class Case(Audited, Timestamped, Base):
         # table, a handler's department included; and a handler's customers from the second.
         Index("ix_case_title_department_id", "title", "department_id"),
         Index("ix_case_department_id_customer_id", "department_id", "customer_id"),
-        # The inbox (kesu.inbox) reads each status's cases in deadline order, and whether they wait at an
-        # approval level, from the first; a handler's from the second.
-        Index("ix_case_inbox", "status", "next_due_at", "passed_up_limit", "proposed_by_id"),
-        Index("ix_case_department_inbox", "department_id", "status", "next_due_at"),
+        # The inbox (kesu.inbox) reads each status's cases in deadline order, ties by id (300,000 closed cases
+        # have no deadline), and whether they wait at an approval level, from the first; a handler's from the
+        # second.
+        Index("ix_case_inbox", "status", "next_due_at", "id", "passed_up_limit", "proposed_by_id"),
+        Index("ix_case_department_inbox", "department_id", "status", "next_due_at", "id"),
         # The list's search box matches any part of these (LIKE '%…%'); on PostgreSQL trigram indexes serve it.
         *(trigram_index(f"ix_case_{column}_trgm", column) for column in ("case_no", "title", "product", "lot_no")),
     )

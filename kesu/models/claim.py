@@ -34,9 +34,9 @@ class Claim(Audited, Timestamped, Base):
                         name="agreed_payment_method"),
         CheckConstraint(f"instalments IS NULL OR instalments BETWEEN 1 AND {MAX_INSTALMENTS}", name="instalments"),
         Index("ix_claim_status_submitted_at", "status", "submitted_at"),
-        # The inbox (kesu.inbox) reads each status's claims in deadline order, and whether they wait at an
-        # approval level, from this index.
-        Index("ix_claim_inbox", "status", "next_due_at", "passed_up_limit", "proposed_by_id"),
+        # The inbox (kesu.inbox) reads each status's claims in deadline order, ties by id, and whether they wait
+        # at an approval level, from this index.
+        Index("ix_claim_inbox", "status", "next_due_at", "id", "passed_up_limit", "proposed_by_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
