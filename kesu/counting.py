@@ -8,12 +8,18 @@ digit right. SQLite counts an indexed table fast enough and has no estimate; it 
 from __future__ import annotations
 
 import json
+import logging
 
 from flask import current_app
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Query
+from sqlalchemy.sql.expression import ClauseElement, Executable
+
+log = logging.getLogger(__name__)
 
 
 class EstimatedCount(int):
@@ -26,12 +32,30 @@ class EstimatedCount(int):
         return _("约 %(count)s", count=format_decimal(int(self)))
 
 
-def planner_estimate(rows: Query) -> int:
-    """PostgreSQL's estimate of how many rows ``rows`` returns, from ``EXPLAIN`` (nothing is read)."""
-    statement = rows.statement.compile(dialect=rows.session.get_bind().dialect,
-                                       compile_kwargs={"render_postcompile": True})  # IN (…) lists spelt out
-    plan = rows.session.connection().exec_driver_sql("EXPLAIN (FORMAT JSON) " + str(statement),
-                                                     statement.params).scalar()
+class Explain(Executable, ClauseElement):
+    """``EXPLAIN (FORMAT JSON) <statement>``, compiled and bound like the statement itself (its parameters go
+    through their column types, e.g. a UTC time)."""
+
+    inherit_cache = False
+
+    def __init__(self, statement) -> None:
+        self.statement = statement
+
+
+@compiles(Explain, "postgresql")
+def _explain(element: Explain, compiler, **kw) -> str:
+    return "EXPLAIN (FORMAT JSON) " + compiler.process(element.statement, **kw)
+
+
+def planner_estimate(rows: Query) -> int | None:
+    """PostgreSQL's estimate of how many rows ``rows`` returns, from ``EXPLAIN`` (nothing is read); None if the
+    planner could not say (the list then shows the limit as its estimate rather than fail)."""
+    try:
+        with rows.session.begin_nested():
+            plan = rows.session.execute(Explain(rows.statement)).scalar()
+    except SQLAlchemyError:
+        log.exception("EXPLAIN of a list's count failed")
+        return None
     plan = json.loads(plan) if isinstance(plan, str) else plan
     return int(plan[0]["Plan"]["Plan Rows"])
 
@@ -52,7 +76,7 @@ class ListCount(Query):
         capped = self.session.scalar(select(func.count()).select_from(rows.limit(limit + 1).subquery()))
         if capped <= limit:
             return capped
-        return EstimatedCount(max(planner_estimate(rows), limit + 1))
+        return EstimatedCount(max(planner_estimate(rows) or 0, limit + 1))
 
 
 def list_count_query(session, model: type) -> ListCount:

@@ -5,11 +5,16 @@ from __future__ import annotations
 import re
 
 import pytest
+from datetime import timedelta
+
 from flask_babel import force_locale
+from sqlalchemy import event, text
 
 import kesu.admin.base
 from kesu.admin.cases import CaseView
-from kesu.counting import EstimatedCount
+from kesu.counting import EstimatedCount, planner_estimate
+from kesu.extensions import db
+from kesu.timeutil import utcnow
 from tests.conftest import PG_URL
 from tests.factories import make_case
 
@@ -42,6 +47,29 @@ def test_above_the_limit_postgresql_shows_the_planner_estimate_marked_about(app,
     shown = list_tab_count(login_as("admin"))
     assert shown.startswith("约 ")
     assert int(shown.removeprefix("约 ").replace(",", "")) >= 6  # never less than what was seen to be there
+
+
+@postgresql_only
+def test_the_estimate_is_the_planners_row_count(app, eight_cases, login_as):
+    """Once the table's statistics are taken, the planner knows it holds eight rows: the tab says 约 8."""
+    with app.app_context():
+        db.session.execute(text('ANALYZE "case"'))
+        db.session.commit()
+    app.config["COUNT_EXACT_UP_TO"] = 5
+    assert list_tab_count(login_as("admin")) == "约 8"
+
+
+@postgresql_only
+def test_the_planner_is_asked_with_typed_parameters(ctx, eight_cases):
+    """A UTC time and a list of statuses are bound as the columns' types (an aware time sent as timestamptz
+    would be compared in the session's time zone)."""
+    from kesu.models import Case
+
+    db.session.execute(text('ANALYZE "case"'))
+    recent = db.session.query(Case.id).filter(Case.received_at > utcnow() - timedelta(days=1),
+                                                Case.status.in_(["registered", "accepted"]))
+    assert planner_estimate(recent) >= 1
+    assert planner_estimate(db.session.query(Case.id).filter(Case.received_at > utcnow() + timedelta(days=1))) <= 1
 
 
 @postgresql_only
@@ -81,6 +109,16 @@ def test_deep_pages_hold_the_rows_plain_paging_gives(demo, demo_login, monkeypat
         return [list(dict.fromkeys(ROW_IDS.findall(
             client.get(f"/admin/case/?page={page}&{query}").get_data(as_text=True)))) for page in range(4)]
 
-    plain, deferred = pages(10**9), pages(0)
+    plain = pages(10**9)
+    statements: list[str] = []
+    listen = lambda conn, cursor, statement, *args: statements.append(statement)  # noqa: E731
+    with demo.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", listen)
+    try:
+        deferred = pages(0)
+    finally:
+        event.remove(engine, "before_cursor_execute", listen)
+    assert any("IN (SELECT anon_1.id" in statement for statement in statements)  # the deferred join ran
     assert deferred == plain
     assert [len(page) for page in plain[:3]] == [10] * 3  # three full pages and a part were compared

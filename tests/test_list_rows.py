@@ -72,6 +72,25 @@ def test_the_document_menu_offers_what_applies_to_the_rows_state_and_posts_to_it
     assert set(a.split("?")[0] for a in actions) != set(a.split("?")[0] for a in closed_actions)
 
 
+def test_a_hostile_search_is_escaped_in_every_icons_return_address(app, login_as):
+    made(app, title="冰箱不制冷")
+    hostile = '"><svg onload=alert(1)>'
+    page = login_as("admin").get("/admin/case/", query_string={"search": hostile}).get_data(as_text=True)
+    assert "<svg onload" not in page
+
+
+def test_a_document_from_the_list_menu_is_issued_for_its_row(app, login_as):
+    case_id = made(app, title="已受理的投诉", status="accepted")
+    clerk = login_as("clerk")
+    page = clerk.get("/admin/case/").get_data(as_text=True)
+    menu = row_of(page, case_id)
+    action = re.search(r'<form method="post" action="([^"]+)" class="m-0"><input type="hidden" name="csrf_token" '
+                       r'value="([^"]+)">', menu)
+    response = clerk.post(html.unescape(action.group(1)), data={"csrf_token": action.group(2)})
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
 def test_what_people_typed_is_escaped_in_a_cell_and_its_title(app, login_as):
     with app.app_context():
         make_case(title="<script>alert(1)</script>很长的标题文字", customer=make_customer("<b>客户</b>"))

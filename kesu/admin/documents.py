@@ -9,7 +9,7 @@ import io
 from dataclasses import dataclass
 from typing import Any
 
-from flask import abort, current_app, flash, g, redirect, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, request, send_file, url_for
 from flask_admin import expose
 from flask_admin.model.template import BaseListRowAction
 from flask_babel import gettext as _
@@ -24,6 +24,7 @@ from wtforms.validators import InputRequired
 from kesu import policy
 from kesu.admin.base import KesuModelView
 from kesu.admin.filters_related import is_record_id
+from kesu.admin.row_actions import row_key
 from kesu.audit import record_event_apart
 from kesu.choices import DOCUMENT_TYPE, RECORD_TYPE
 from kesu.documents import pdf
@@ -75,9 +76,10 @@ class DocumentRowAction(BaseListRowAction):
         types = view.issuable_types(row)
         if not types:
             return ""
-        if "kesu_document_menu" not in g:
-            g.kesu_document_menu = {"csrf": escape(generate_csrf()), "title": escape(str(self.title)), "items": {}}
-        page = g.kesu_document_menu
+        key = f"kesu.document_menu.{view.endpoint}"  # the request's, not g's: see kesu.admin.row_actions._page
+        if key not in request.environ:
+            request.environ[key] = {"csrf": escape(generate_csrf()), "title": escape(str(self.title)), "items": {}}
+        page = request.environ[key]
         items = page["items"]
         for t in types:
             if t.key not in items:  # the form around the row id: address, token and label made once a page
@@ -85,8 +87,8 @@ class DocumentRowAction(BaseListRowAction):
                 items[t.key] = (f'<form method="post" action="{url}?id=',
                                 f'" class="m-0"><input type="hidden" name="csrf_token" value="{page["csrf"]}">'
                                 f'<button type="submit" class="dropdown-item">{escape(str(t.label))}</button></form>')
-        key = escape(row_id)
-        forms = "".join(f"{items[t.key][0]}{key}{items[t.key][1]}" for t in types)
+        row = row_key(row_id)
+        forms = "".join(f"{items[t.key][0]}{row}{items[t.key][1]}" for t in types)
         return Markup(f'<div class="dropdown d-inline-block kesu-doc-menu"><a href="#" class="icon dropdown-toggle" '
                       f'data-toggle="dropdown" title="{page["title"]}" aria-label="{page["title"]}">'
                       f'<span class="fa fa-file-word-o"></span></a><div class="dropdown-menu">{forms}</div></div>')

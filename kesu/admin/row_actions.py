@@ -11,30 +11,37 @@ kesu/static/kesu/shortcuts.js). The edit icon shows only on rows this user may e
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
-from flask import g
+from flask import request
 from flask_admin.babel import gettext as admin_gettext
 from flask_admin.model.template import BaseListRowAction
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
 def _page(context) -> dict[str, Any]:
-    """What every row of this list page shares, made at the first row, escaped for HTML."""
-    if "kesu_row_actions" not in g:
-        view = context.resolve("admin_view")
+    """What every row of this list page shares, made at the first row, escaped for HTML. Kept in the request's
+    environ: ``g`` outlives a request where an application context was pushed before it (tests, jobs)."""
+    view = context.resolve("admin_view")
+    key = f"kesu.row_actions.{view.endpoint}"
+    if key not in request.environ:
         return_url = context.resolve("return_url")
-        g.kesu_row_actions = {
+        request.environ[key] = {
             "view": view, "return_url": escape(return_url), "csrf": escape(generate_csrf()),
             "back": escape(urlencode({"url": return_url})), "details": escape(view.get_url(".details_view")),
             "edit": escape(view.get_url(".edit_view")), "delete": escape(view.get_url(".delete_view")),
         }
-    return g.kesu_row_actions
+    return request.environ[key]
+
+
+def row_key(row_id: Any) -> Markup:
+    """A row id as it stands in an address: percent-encoded, then escaped for HTML."""
+    return escape(quote(str(row_id), safe=""))
 
 
 def _link(url: str, row_id: str, back: str, title: str, icon: str) -> Markup:
-    """``url``, ``back`` and ``title`` come escaped; ``row_id`` is escaped here."""
-    return Markup(f'<a class="icon" href="{url}?id={escape(row_id)}&amp;{back}" title="{title}" aria-label="{title}"'
+    """``url``, ``back`` and ``title`` come escaped; ``row_id`` is encoded here."""
+    return Markup(f'<a class="icon" href="{url}?id={row_key(row_id)}&amp;{back}" title="{title}" aria-label="{title}"'
                   f' data-kesu-open><span class="{icon}" aria-hidden="true"></span></a>')
 
 
