@@ -53,8 +53,11 @@ def _init_extensions(app: Flask) -> None:
     from kesu import audit, file_store, login_throttle, numbering, sla  # noqa: F401  (numbering: mapper events)
     from kesu.extensions import babel, csrf, db, login_manager, migrate
     from kesu.i18n import select_locale, select_timezone
+    from kesu.postgresql import engine_options
     from kesu.sqlite import configure_sqlite_engine
 
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config["SQLALCHEMY_DATABASE_URI"],
+                                                             app.config["SQLALCHEMY_ENGINE_OPTIONS"])
     db.init_app(app)
     with app.app_context():
         configure_sqlite_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
