@@ -3,6 +3,7 @@ would, shows only what this user may do with this row, and escapes what people t
 from __future__ import annotations
 
 import html
+import json
 import re
 
 from markupsafe import Markup
@@ -10,7 +11,7 @@ from markupsafe import Markup
 from kesu.admin.formatters import list_cell
 from kesu.extensions import db
 from kesu.audit import acting_as
-from kesu.models import Category
+from kesu.models import Category, Department
 from tests.factories import make_case, make_customer
 
 ROW = re.compile(r"<tr[^>]*>(.*?)</tr>", re.S)
@@ -107,3 +108,23 @@ def test_a_cell_is_shortened_past_eight_characters_except_numbers_times_and_amou
     assert list_cell(Markup('<span class="kesu-overdue" title="已超时">2026-12-03 10:00</span>'), "next_due_at") \
         == Markup('<span class="kesu-overdue" title="已超时">2026-12-03 10:00</span>')
     assert 'title="一二三四五六七八九"' in list_cell(Markup("<a href='#'>一二三四五六七八九</a>"), "customer")
+
+
+def filter_menu(client) -> dict:
+    page = client.get("/admin/case/").get_data(as_text=True)
+    return json.loads(html.unescape(re.search(r'<div id="filter-groups-data" class="d-none">(.*?)</div>', page,
+                                              re.S).group(1)))
+
+
+def test_the_filter_menu_follows_the_language_and_offers_a_department_added_since(app, login_as):
+    """Fixed options are translated once a language, options from the database read every time."""
+    clerk = login_as("clerk")
+    chinese = json.dumps(filter_menu(clerk), ensure_ascii=False)
+    assert "调查中" in chinese and "新设的售后部" not in chinese
+    with app.app_context(), acting_as(None, "test setup"):
+        db.session.add(Department(name="新设的售后部", code="SH2", kind="business"))
+        db.session.commit()
+    clerk.get("/lang/en", headers={"Referer": "http://localhost/admin/case/"})
+    english = json.dumps(filter_menu(clerk), ensure_ascii=False)
+    assert "Investigating" in english and "调查中" not in english
+    assert "新设的售后部" in english

@@ -15,6 +15,7 @@ from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.sqla.filters import FilterEqual, FilterNotEqual
 from flask_admin.form import rules
 from flask_admin.model.ajax import DEFAULT_PAGE_SIZE
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -27,7 +28,7 @@ from kesu.admin.exporting import ExportMixin
 from kesu.admin.failures import FailureMessagesMixin
 from kesu.admin.filters import KesuFilterConverter
 from kesu.admin.filters_arguments import ListArgumentsMixin, clean_term
-from kesu.admin.filters_related import is_record_id
+from kesu.admin.filters_related import LiveOptions, is_record_id
 from kesu.admin.formatters import DETAIL_TYPE_FORMATTERS, TYPE_FORMATTERS, choice
 from kesu.admin.forms import KesuBaseForm, KesuInlineModelConverter, KesuModelConverter, VersionField
 from kesu.admin.row_actions import row_actions
@@ -248,6 +249,25 @@ class KesuModelView(ListArgumentsMixin, ExportMixin, SavedFiltersMixin, StageLoc
         arguments = {trail.equals_filter_arg("record_type"): self.model.__tablename__,
                      trail.equals_filter_arg("record_id"): record.id}
         return url_for(f"{trail.endpoint}.index_view", **arguments)
+
+    def _get_filter_groups(self):
+        """Flask-Admin's filter menu, with the groups of fixed options (statuses, channels…) translated once a
+        language rather than once a page; options read from the database (:class:`LiveOptions`: departments,
+        handlers…) are read each time, so a department added today appears in today's filter."""
+        if not self._filter_groups:
+            return None
+        fixed = self.__dict__.setdefault("_kesu_fixed_filter_groups", {})
+        language = str(get_locale())
+        results = {}
+        for name, group in self._filter_groups.items():
+            if any(isinstance(item["options"], LiveOptions) for item in group):
+                key, items = group.non_lazy()
+            else:
+                if (language, name) not in fixed:
+                    fixed[language, name] = group.non_lazy()
+                key, items = fixed[language, name]
+            results[key] = items
+        return results
 
     # --- search ---------------------------------------------------------------------------------------
     def _search_condition(self, name: str, term: str):
