@@ -188,6 +188,8 @@ class KesuModelView(ListArgumentsMixin, ExportMixin, SavedFiltersMixin, StageLoc
                                                for name in self.column_select_related_list]
         if self.form_rules and model.__mapper__.version_id_col is not None:
             self.form_rules = (*self.form_rules, CarriedField("version"))
+        #: ``{(language, group name): its filters}`` of the groups whose options are fixed (``_get_filter_groups``).
+        self._fixed_filter_groups: dict = {}
         super().__init__(model, db, **kwargs)
 
     # --- access (kesu.policy) ----------------------------------------------------------------------
@@ -256,7 +258,7 @@ class KesuModelView(ListArgumentsMixin, ExportMixin, SavedFiltersMixin, StageLoc
         handlers…) are read each time, so a department added today appears in today's filter."""
         if not self._filter_groups:
             return None
-        fixed = self.__dict__.setdefault("_kesu_fixed_filter_groups", {})
+        fixed = self._fixed_filter_groups
         language = str(get_locale())
         results = {}
         for name, group in self._filter_groups.items():

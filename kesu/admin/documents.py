@@ -15,7 +15,6 @@ from flask_admin.model.template import BaseListRowAction
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 from sqlalchemy.exc import SQLAlchemyError
 from wtforms import BooleanField, FileField
@@ -24,7 +23,7 @@ from wtforms.validators import InputRequired
 from kesu import policy
 from kesu.admin.base import KesuModelView
 from kesu.admin.filters_related import is_record_id
-from kesu.admin.row_actions import row_key
+from kesu.admin.row_actions import page_shared, row_key
 from kesu.audit import record_event_apart
 from kesu.choices import DOCUMENT_TYPE, RECORD_TYPE
 from kesu.documents import pdf
@@ -76,11 +75,11 @@ class DocumentRowAction(BaseListRowAction):
         types = view.issuable_types(row)
         if not types:
             return ""
-        key = f"kesu.document_menu.{view.endpoint}"  # the request's, not g's: see kesu.admin.row_actions._page
-        if key not in request.environ:
-            request.environ[key] = {"csrf": escape(generate_csrf()), "title": escape(str(self.title)), "items": {}}
-        page = request.environ[key]
-        items = page["items"]
+        page = page_shared(context)
+        menu = page.get("document_menu")
+        if menu is None:
+            menu = page["document_menu"] = {"title": escape(str(self.title)), "forms": {}}
+        items, title = menu["forms"], menu["title"]
         for t in types:
             if t.key not in items:  # the form around the row id: address, token and label made once a page
                 url = escape(view.get_url(".document_view", doc_key=t.key))
@@ -90,7 +89,7 @@ class DocumentRowAction(BaseListRowAction):
         row = row_key(row_id)
         forms = "".join(f"{items[t.key][0]}{row}{items[t.key][1]}" for t in types)
         return Markup(f'<div class="dropdown d-inline-block kesu-doc-menu"><a href="#" class="icon dropdown-toggle" '
-                      f'data-toggle="dropdown" title="{page["title"]}" aria-label="{page["title"]}">'
+                      f'data-toggle="dropdown" title="{title}" aria-label="{title}">'
                       f'<span class="fa fa-file-word-o"></span></a><div class="dropdown-menu">{forms}</div></div>')
 
 

@@ -3,10 +3,10 @@
 Flask-Admin draws them with a Jinja macro per icon per row, which is most of a list page's time after the query;
 here each row costs a string format, with what every row shares (addresses, the return address, the CSRF token,
 the titles) made and escaped once a page, and the markup written with f-strings: ``Markup.format`` escapes
-through ``string.Formatter``, several times slower. The markup is Flask-Admin 2.2's, with two changes: the delete button asks for
-confirmation through ``data-kesu-confirm`` (kesu/static/kesu/admin.js; the CSP refuses an inline ``onclick``),
-and the open and edit links are marked ``data-kesu-open`` (Enter on a list row follows the row's first,
-kesu/static/kesu/shortcuts.js). The edit icon shows only on rows this user may edit now.
+through ``string.Formatter``, several times slower. The markup is Flask-Admin 2.2's, with two changes: the delete
+button asks for confirmation through ``data-kesu-confirm`` (kesu/static/kesu/admin.js; the CSP refuses an inline
+``onclick``), and the open and edit links are marked ``data-kesu-open`` (Enter on a list row follows the row's
+first, kesu/static/kesu/shortcuts.js). The edit icon shows only on rows this user may edit now.
 """
 from __future__ import annotations
 
@@ -19,9 +19,11 @@ from flask_admin.model.template import BaseListRowAction
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
-def _page(context) -> dict[str, Any]:
-    """What every row of this list page shares, made at the first row, escaped for HTML. Kept in the request's
-    environ: ``g`` outlives a request where an application context was pushed before it (tests, jobs)."""
+
+def page_shared(context) -> dict[str, Any]:
+    """What every row of this list page shares, made at the first row, escaped for HTML (the document menu keeps
+    its forms here too). Kept in the request's environ: ``g`` outlives a request where an application context
+    was pushed before it (tests, jobs)."""
     view = context.resolve("admin_view")
     key = f"kesu.row_actions.{view.endpoint}"
     if key not in request.environ:
@@ -39,36 +41,37 @@ def row_key(row_id: Any) -> Markup:
     return escape(quote(str(row_id), safe=""))
 
 
-def _link(url: str, row_id: str, back: str, title: str, icon: str) -> Markup:
-    """``url``, ``back`` and ``title`` come escaped; ``row_id`` is encoded here."""
-    return Markup(f'<a class="icon" href="{url}?id={row_key(row_id)}&amp;{back}" title="{title}" aria-label="{title}"'
-                  f' data-kesu-open><span class="{icon}" aria-hidden="true"></span></a>')
+class _IconLink(BaseListRowAction):
+    """A link icon to one of the record's pages (``TARGET``: a key of :func:`page_shared`)."""
 
-
-class OpenRowAction(BaseListRowAction):
-    ICON = "fa fa-eye glyphicon glyphicon-eye-open"
+    TARGET = ICON = TITLE = ""
 
     def __init__(self) -> None:
-        super().__init__(title=escape(admin_gettext("View Record")))
+        super().__init__(title=escape(admin_gettext(self.TITLE)))
+
+    def shown(self, view: Any, row: Any) -> bool:
+        return True
 
     def render(self, context, row_id: str, row: Any):
-        page = _page(context)
-        return _link(page["details"], row_id, page["back"], self.title, self.ICON)
+        page = page_shared(context)
+        if not self.shown(page["view"], row):
+            return ""
+        return Markup(f'<a class="icon" href="{page[self.TARGET]}?id={row_key(row_id)}&amp;{page["back"]}" '
+                      f'title="{self.title}" aria-label="{self.title}" data-kesu-open>'
+                      f'<span class="{self.ICON}" aria-hidden="true"></span></a>')
 
 
-class EditIfAllowedRowAction(BaseListRowAction):
+class OpenRowAction(_IconLink):
+    TARGET, ICON, TITLE = "details", "fa fa-eye glyphicon glyphicon-eye-open", "View Record"
+
+
+class EditIfAllowedRowAction(_IconLink):
     """The edit icon, only on the rows this user may edit now (:meth:`StageLocksMixin.edit_refusal`)."""
 
-    ICON = "fa fa-pencil glyphicon glyphicon-pencil"
+    TARGET, ICON, TITLE = "edit", "fa fa-pencil glyphicon glyphicon-pencil", "Edit Record"
 
-    def __init__(self) -> None:
-        super().__init__(title=escape(admin_gettext("Edit Record")))
-
-    def render(self, context, row_id: str, row: Any):
-        page = _page(context)
-        if page["view"].edit_refusal(row) is not None:
-            return ""
-        return _link(page["edit"], row_id, page["back"], self.title, self.ICON)
+    def shown(self, view: Any, row: Any) -> bool:
+        return view.edit_refusal(row) is None
 
 
 class DeleteRowAction(BaseListRowAction):
@@ -77,7 +80,7 @@ class DeleteRowAction(BaseListRowAction):
         self.question = escape(admin_gettext("Are you sure you want to delete this record?"))
 
     def render(self, context, row_id: str, row: Any):
-        page = _page(context)
+        page = page_shared(context)
         return Markup(
             f'<form class="icon" method="POST" action="{page["delete"]}"><input id="id" name="id" type="hidden" '
             f'value="{escape(row_id)}"><input id="url" name="url" type="hidden" value="{page["return_url"]}">'

@@ -2,10 +2,9 @@
 PostgreSQL has."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal
-
-from collections.abc import Callable
 
 from sqlalchemy import DateTime, Index, MetaData, Numeric
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -90,4 +89,3 @@ def declared_for(dialect_name: str) -> Callable[..., bool]:
         condition = getattr(obj, "_ddl_if", None) if type_ == "index" and not reflected else None
         return condition is None or condition.dialect in (None, dialect_name)
     return include_object
-
